@@ -1,20 +1,15 @@
 """Error replies, worded byte for byte as Redis 7.0 words them.
 
-Every error a command can reply with lives here (the Cython hot path reads the same texts from
-fastresp's errors header, exposed through ``fastresp.errors``). A handler raises ``CommandError``
-with the full text (prefix included, no leading ``-``); the dispatcher writes it as an error reply.
+The texts the Cython hot path uses live in fastresp's includes/errors.h and reach Python through
+fastresp.errors; the ones only Python handlers use are defined below. A handler raises
+``CommandError`` with the full text (prefix included, no leading ``-``); the dispatcher writes
+it as an error reply and counts it in INFO errorstats.
 """
+from fastresp.errors import *  # noqa: F401,F403  (CommandError and the hot path's texts)
+from fastresp.errors import CommandError  # noqa: F401
 
-
-class CommandError(Exception):
-    """An error reply: ``str(err)`` is the reply text, e.g. ``"ERR syntax error"``."""
-
-    def __init__(self, text: str):
-        super().__init__(text)
-        self.text = text
-
-
-SYNTAX = "ERR syntax error"
-NOT_INTEGER = "ERR value is not an integer or out of range"
-WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
-NOAUTH = "NOAUTH Authentication required."
+NOPROTO = "NOPROTO unsupported protocol version"
+PROTOCOL_VERSION_NOT_INT = "ERR Protocol version is not an integer or out of range"
+WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
+AUTH_NOT_CONFIGURED = ("ERR AUTH <password> called without any password configured for the "
+                       "default user. Are you sure your configuration is correct?")

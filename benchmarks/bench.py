@@ -1,0 +1,411 @@
+#!/usr/bin/env python3
+"""Throughput of pyredis and redis-server side by side, with redis-benchmark.
+
+Starts both servers once (free ports, private temporary --dir, no
+persistence), then for each round, pipeline depth and test runs one
+redis-benchmark invocation against each server, alternating which server
+goes first from round to round.  Reports the median rps per server (and
+min/max over the rounds) and the ratio pyredis/redis.
+
+Human-readable table on stderr; machine-readable results on stdout
+(--format csv|json); --out FILE also writes the JSON.  With --targets the
+exit code is 1 when a ratio misses its target.  See benchmarks/README.md.
+"""
+
+import argparse
+import csv
+import io
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+import benchutil
+from benchutil import (Server, ServerError, default_pyredis_cmd, fmt_num,
+                       log, print_table)
+
+DEFAULT_TESTS = "set,get,incr,mset,ping_inline,ping_mbulk"
+DEFAULT_PIPELINES = "1,16"
+
+FIELDS = ["test", "pipeline", "requests", "pyredis_rps", "redis_rps", "ratio",
+          "rounds", "pyredis_min", "pyredis_max", "redis_min", "redis_max",
+          "pyredis_runs", "redis_runs", "target", "note"]
+
+
+# --------------------------------------------------------------------------
+# Arguments
+
+
+def parse_requests(text):
+    """'200000' (every depth) or '1:200000,16:1000000' (per depth).
+
+    Returns a function pipeline -> requests.  Depths not named keep the
+    default: 200000 for -P 1, 1000000 for deeper pipelines.
+    """
+    def default(p):
+        return 200000 if p == 1 else 1000000
+    if text is None:
+        return default
+    text = text.strip()
+    if ":" not in text:
+        n = int(text)
+        return lambda p: n
+    table = {}
+    for part in text.split(","):
+        p, n = part.split(":")
+        table[int(p.strip().lstrip("Pp"))] = int(n)
+    return lambda p: table.get(p, default(p))
+
+
+def parse_targets(text):
+    """Parse 'P1:*>=0.9,P16:set,get,incr>=0.8' into rules.
+
+    Each rule is an optional `P<depth>:` (or `P*:`; none means every depth),
+    a comma-separated list of test names or `*`, and `>=RATIO`.  Returns a
+    list of (pipeline or None, set of tests or None, min ratio, text).
+    """
+    rules = []
+    if not text:
+        return rules
+    pending = None          # [pipeline, tests, start text]
+    for tok in (t.strip() for t in text.split(",")):
+        if not tok:
+            continue
+        if pending is None:
+            m = re.match(r"^(?:[Pp](\d+|\*):)?(.*)$", tok)
+            pipe = m.group(1)
+            pending = [None if pipe in (None, "*") else int(pipe), [],
+                       tok]
+            tok = m.group(2)
+        else:
+            pending[2] += "," + tok
+        if ">=" in tok:
+            name, thr = tok.split(">=", 1)
+            if name.strip():
+                pending[1].append(name.strip().lower())
+            tests = set(pending[1])
+            if not tests:
+                raise ValueError("target rule %r names no test" % pending[2])
+            rules.append((pending[0], None if "*" in tests else tests,
+                          float(thr), pending[2]))
+            pending = None
+        else:
+            pending[1].append(tok.lower())
+    if pending is not None:
+        raise ValueError("target rule %r has no '>=RATIO'" % pending[2])
+    return rules
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(
+        description="redis-benchmark throughput of pyredis vs redis-server",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--pyredis-cmd", default=default_pyredis_cmd(),
+                    help="command that starts pyredis (redis-server style "
+                         "arguments are appended)")
+    ap.add_argument("--redis-cmd", default="redis-server",
+                    help="command that starts the reference redis-server")
+    ap.add_argument("--benchmark-cmd", default="redis-benchmark",
+                    help="redis-benchmark binary")
+    ap.add_argument("--tests", default=DEFAULT_TESTS,
+                    help="comma-separated redis-benchmark -t test names")
+    ap.add_argument("--pipelines", default=DEFAULT_PIPELINES,
+                    help="comma-separated pipeline depths (-P)")
+    ap.add_argument("--requests", default=None,
+                    help="-n: one number for every depth, or per depth as "
+                         "'1:200000,16:1000000' (default 200000 for -P 1, "
+                         "1000000 for deeper pipelines)")
+    ap.add_argument("--clients", type=int, default=50, help="-c")
+    ap.add_argument("--keyspace", type=int, default=100000,
+                    help="-r: random keys key:__rand_int__")
+    ap.add_argument("--datasize", type=int, default=3,
+                    help="-d: value size in bytes")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="runs per server for each (test, pipeline)")
+    ap.add_argument("--taskset", action="store_true",
+                    help="pin the servers to CPU 0 and redis-benchmark to "
+                         "CPU 1")
+    ap.add_argument("--run-timeout", type=float, default=600.0,
+                    help="seconds before one redis-benchmark run is killed")
+    ap.add_argument("--start-timeout", type=float, default=30.0,
+                    help="seconds a server may take to answer PING")
+    ap.add_argument("--format", choices=["csv", "json"], default="csv",
+                    help="format of the results on stdout")
+    ap.add_argument("--out", metavar="FILE",
+                    help="also write the results as JSON to FILE")
+    ap.add_argument("--targets", default=None,
+                    help="e.g. 'P1:*>=0.9,P16:set,get,incr>=0.8': exit 1 if "
+                         "a ratio pyredis/redis misses its target")
+    args = ap.parse_args(argv)
+    args.tests = [t.strip().lower() for t in args.tests.split(",")
+                  if t.strip()]
+    args.pipelines = [int(p) for p in args.pipelines.split(",") if p.strip()]
+    args.requests_for = parse_requests(args.requests)
+    try:
+        args.target_rules = parse_targets(args.targets)
+    except ValueError as e:
+        ap.error("--targets: %s" % e)
+    if args.rounds < 1:
+        ap.error("--rounds must be >= 1")
+    return args
+
+
+# --------------------------------------------------------------------------
+# One redis-benchmark run
+
+
+def normalize(csv_name):
+    """'MSET (10 keys)' -> 'mset', 'LRANGE_100 (first 100 ...)' -> 'lrange_100'."""
+    return csv_name.split(" (", 1)[0].strip().lower()
+
+
+def parse_csv_output(text):
+    """redis-benchmark --csv output -> {normalized test name: rps}.
+
+    Rows like 'LPUSH (needed to benchmark LRANGE)' are helper steps and
+    are skipped.
+    """
+    out = {}
+    for row in csv.reader(io.StringIO(text)):
+        if len(row) < 2 or row[0] == "test" or "needed to" in row[0]:
+            continue
+        try:
+            out[normalize(row[0])] = float(row[1])
+        except ValueError:
+            continue
+    return out
+
+
+def run_benchmark(args, server, test, pipeline, requests):
+    """Run one redis-benchmark test; returns ({name: rps}, error or None).
+
+    Usually one name (the test itself); a group name like `ping` or
+    `lrange` yields each of its sub-tests.  The run is killed if the server
+    dies (redis-benchmark would otherwise spin forever) or on timeout.
+    """
+    argv = [*shlex.split(args.benchmark_cmd), "-h", benchutil.HOST,
+            "-p", str(server.port), "-c", str(args.clients),
+            "-n", str(requests), "-r", str(args.keyspace),
+            "-d", str(args.datasize), "-P", str(pipeline), "-t", test, "--csv"]
+    if args.taskset:
+        argv = ["taskset", "-c", "1"] + argv
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + args.run_timeout
+    error = None
+    try:
+        while True:
+            try:
+                out, err = proc.communicate(timeout=0.25)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if not server.alive():
+                error = "server died during the run"
+            elif time.monotonic() > deadline:
+                error = "timed out after %.0fs" % args.run_timeout
+            if error:
+                proc.kill()
+                out, err = proc.communicate()
+                break
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    results = parse_csv_output(out)
+    if error is None and proc.returncode != 0:
+        lines = [l for l in (err + out).splitlines() if l.strip()
+                 and not l.startswith('"')]
+        error = "redis-benchmark exit %d: %s" % (
+            proc.returncode, lines[-1].strip() if lines else "(no output)")
+    if error is None and not results:
+        error = "no result row (unknown test name?)"
+    if error:
+        return {}, error
+    if test in results:
+        return {test: results[test]}, None
+    return results, None
+
+
+# --------------------------------------------------------------------------
+# Main
+
+
+def prepare(server, args):
+    """FLUSHALL, then fill the whole -r keyspace so GET hits real values."""
+    server.call("FLUSHALL")
+    if "get" in args.tests:
+        secs = benchutil.write_keys(server.port, "string", n=args.keyspace,
+                                    value_size=args.datasize)
+        dbsize = server.call("DBSIZE")
+        log("%s: FLUSHALL, pre-filled %d keys for GET in %.1fs (DBSIZE %s)"
+            % (server.label, args.keyspace, secs, dbsize))
+        if dbsize != args.keyspace:
+            raise ServerError("%s: DBSIZE %s after pre-filling %d keys"
+                              % (server.label, dbsize, args.keyspace))
+    else:
+        log("%s: FLUSHALL" % server.label)
+
+
+def summarize(vals):
+    if not vals:
+        return None, None, None
+    return round(statistics.median(vals), 2), min(vals), max(vals)
+
+
+def check_targets(rows, rules):
+    """Annotate rows with their target; return list of failure messages."""
+    failures = []
+    for row in rows:
+        wanted = [(thr, text) for pipe, tests, thr, text in rules
+                  if (pipe is None or pipe == row["pipeline"])
+                  and (tests is None or row["test"] in tests)]
+        if not wanted:
+            continue
+        thr = max(t for t, _ in wanted)
+        row["target"] = thr
+        ratio = row["ratio"]
+        if ratio is None or ratio < thr:
+            failures.append("P%d %s: ratio %s < target %.2f (rule %s)"
+                            % (row["pipeline"], row["test"],
+                               "n/a" if ratio is None else "%.3f" % ratio,
+                               thr, " / ".join(t for _, t in wanted)))
+    seen = {(r["pipeline"], r["test"]) for r in rows}
+    for pipe, tests, thr, text in rules:
+        for t in sorted(tests or ()):
+            for p in ([pipe] if pipe is not None
+                      else sorted({p for p, _ in seen})):
+                if (p, t) not in seen:
+                    log("warning: target %r: no result for P%d %s"
+                        % (text, p, t))
+    return failures
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    benchutil.install_sigterm_handler()
+    cpu = 0 if args.taskset else None
+    servers = [Server("pyredis", args.pyredis_cmd, cpu, args.start_timeout),
+               Server("redis", args.redis_cmd, cpu, args.start_timeout)]
+    # rps[(name, pipeline)][label] -> list; errors likewise
+    rps, errors, order = {}, {}, []
+    started = time.monotonic()
+    try:
+        for s in servers:
+            s.start()
+            prepare(s, args)
+        total = args.rounds * len(args.pipelines) * len(args.tests)
+        step = 0
+        for rnd in range(args.rounds):
+            pair = servers if rnd % 2 == 0 else servers[::-1]
+            for pipe in args.pipelines:
+                n = args.requests_for(pipe)
+                for test in args.tests:
+                    step += 1
+                    line = []
+                    for s in pair:
+                        if not s.alive():
+                            s.restart()
+                            prepare(s, args)
+                        res, err = run_benchmark(args, s, test, pipe, n)
+                        if err:
+                            key = (test, pipe)
+                            errors.setdefault(key, {}) \
+                                  .setdefault(s.label, []).append(err)
+                            if key not in rps:   # a row even with no number
+                                rps[key] = {"pyredis": [], "redis": []}
+                                order.append(key)
+                            line.append("%s FAILED (%s)" % (s.label, err))
+                        for name, v in res.items():
+                            key = (name, pipe)
+                            if key not in rps:
+                                rps[key] = {"pyredis": [], "redis": []}
+                                order.append(key)
+                            rps[key][s.label].append(v)
+                            line.append("%s %s %s" % (name, s.label,
+                                                      fmt_num(v)))
+                    log("[%d/%d round %d P%d n=%d] %s"
+                        % (step, total, rnd + 1, pipe, n, "; ".join(line)))
+    except ServerError as e:
+        log("error: %s" % e)
+        return 2
+    except KeyboardInterrupt:
+        log("interrupted, stopping servers")
+        return 130
+    finally:
+        benchutil.stop_all(servers)
+
+    rows = []
+    for key in sorted(order, key=lambda k: (args.pipelines.index(k[1]),
+                                            order.index(k))):
+        name, pipe = key
+        py_med, py_min, py_max = summarize(rps[key]["pyredis"])
+        r_med, r_min, r_max = summarize(rps[key]["redis"])
+        notes = []
+        for label, errs in errors.get(key, {}).items():
+            notes.append("%s: %d/%d runs failed (%s)"
+                         % (label, len(errs), args.rounds, errs[-1]))
+        rows.append({
+            "test": name, "pipeline": pipe,
+            "requests": args.requests_for(pipe),
+            "pyredis_rps": py_med, "redis_rps": r_med,
+            "ratio": (round(py_med / r_med, 3) if py_med and r_med
+                      else None),
+            "rounds": args.rounds,
+            "pyredis_min": py_min, "pyredis_max": py_max,
+            "redis_min": r_min, "redis_max": r_max,
+            "pyredis_runs": len(rps[key]["pyredis"]),
+            "redis_runs": len(rps[key]["redis"]),
+            "target": None, "note": "; ".join(notes) or None,
+        })
+    failures = check_targets(rows, args.target_rules)
+
+    log("")
+    log("median requests/s over %d rounds (min..max), -c %d -r %d -d %d, "
+        "%.0fs total" % (args.rounds, args.clients, args.keyspace,
+                         args.datasize, time.monotonic() - started))
+    print_table(
+        ["test", "P", "pyredis rps", "(min..max)", "redis rps", "(min..max)",
+         "ratio", "target"],
+        [[r["test"], r["pipeline"], fmt_num(r["pyredis_rps"]),
+          "(%s..%s)" % (fmt_num(r["pyredis_min"]), fmt_num(r["pyredis_max"])),
+          fmt_num(r["redis_rps"]),
+          "(%s..%s)" % (fmt_num(r["redis_min"]), fmt_num(r["redis_max"])),
+          fmt_num(r["ratio"], 3),
+          "" if r["target"] is None else
+          (">=%.2f %s" % (r["target"], "ok" if r["ratio"] is not None
+                          and r["ratio"] >= r["target"] else "MISS"))]
+         for r in rows])
+    for r in rows:
+        if r["note"]:
+            log("note: P%d %s: %s" % (r["pipeline"], r["test"], r["note"]))
+
+    meta = {
+        "pyredis_cmd": args.pyredis_cmd, "redis_cmd": args.redis_cmd,
+        "benchmark_cmd": args.benchmark_cmd, "clients": args.clients,
+        "keyspace": args.keyspace, "datasize": args.datasize,
+        "rounds": args.rounds, "pipelines": args.pipelines,
+        "tests": args.tests, "taskset": args.taskset,
+        "targets": args.targets,
+        "target_failures": failures,
+        "runs": {"%s P%d" % k: v for k, v in rps.items()},
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    benchutil.emit(rows, FIELDS, meta, args.format, args.out)
+
+    if failures:
+        log("")
+        log("%d target(s) missed:" % len(failures))
+        for f in failures:
+            log("  " + f)
+        return 1
+    if args.target_rules:
+        log("all targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

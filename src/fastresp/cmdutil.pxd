@@ -1,0 +1,86 @@
+# Helpers shared by the Cython command handlers (t_*.pyx): argument parsing that replies with
+# Redis's error on failure, common replies, and the bookkeeping every write does.
+#
+# Convention: a helper that can fail returns 0 on success and 1 after it has replied with the
+# error (the handler then just returns); -1 propagates a Python exception.
+from libc.string cimport strlen
+from fastresp.core cimport Client
+from fastresp.keyspace cimport (Entry, Str, Db, T_STRING, T_LIST, T_SET, T_ZSET, T_HASH,
+                                T_STREAM, ENC_INT, ENC_EMBSTR, ENC_RAW, entry_type,
+                                entry_encoding, entry_key, entry_keylen, str_bytes)
+from fastresp.reply cimport reply_bulk, reply_bulk_ll
+from fastresp.util cimport string2ll, ll2string, LONG_STR_SIZE
+from fastresp.includes.libc_extra cimport (ERR_WRONGTYPE, ERR_NOT_INTEGER, ERR_INT_RANGE,
+                                           ERR_SYNTAX, snprintf)
+
+
+cdef inline int wrongtype(Client c) except -1:
+    c.error_cstr(ERR_WRONGTYPE)
+    return 1
+
+
+cdef inline int syntax_error(Client c) except -1:
+    c.error_cstr(ERR_SYNTAX)
+    return 1
+
+
+cdef inline int arg_ll(Client c, int i, long long* out) except -1:
+    """Argument i as a 64-bit integer, or "value is not an integer or out of range"."""
+    if string2ll(c.argv[i], c.argl[i], out):
+        return 0
+    c.error_cstr(ERR_NOT_INTEGER)
+    return 1
+
+
+cdef inline int arg_int(Client c, int i, int* out) except -1:
+    """Argument i as a 32-bit integer (Redis's getIntFromObjectOrReply)."""
+    cdef long long v
+    if not string2ll(c.argv[i], c.argl[i], &v):
+        c.error_cstr(ERR_NOT_INTEGER)
+        return 1
+    if v < -2147483648 or v > 2147483647:
+        c.error_cstr(ERR_INT_RANGE)
+        return 1
+    out[0] = <int>v
+    return 0
+
+
+cdef inline int error_with_command(Client c, const char* fmt) except -1:
+    """An error whose text names the running command ("... in 'set' command")."""
+    cdef char buf[256]
+    cdef int n = snprintf(buf, sizeof(buf), fmt, c.cmd.fullname)
+    c.error(buf, <size_t>n if n < <int>sizeof(buf) else sizeof(buf) - 1)
+    return 1
+
+
+cdef inline int reply_string_entry(Client c, Entry* e) except -1:
+    """The value of a string entry as a bulk string."""
+    cdef int enc = entry_encoding(e)
+    cdef Str* s
+    if enc == ENC_EMBSTR:
+        return reply_bulk(&c.out, entry_key(e) + entry_keylen(e), <size_t>e.v.i)
+    if enc == ENC_INT:
+        return reply_bulk_ll(&c.out, e.v.i)
+    s = <Str*>e.v.p
+    return reply_bulk(&c.out, str_bytes(s), s.len)
+
+
+cdef inline void key_changed(Client c, long long n) noexcept:
+    """Bookkeeping after a write that changed n keys (dirty counter for saves)."""
+    c.db.st.dirty += n
+
+
+cdef inline const char* type_name(int t) noexcept:
+    if t == T_STRING:
+        return b"string"
+    if t == T_LIST:
+        return b"list"
+    if t == T_SET:
+        return b"set"
+    if t == T_ZSET:
+        return b"zset"
+    if t == T_HASH:
+        return b"hash"
+    if t == T_STREAM:
+        return b"stream"
+    return b"none"

@@ -1,0 +1,171 @@
+# The server core: connections (Client), the command table, dispatch and the event loop.
+from cpython.object cimport PyObject
+from fastresp.reply cimport ReplyBuf
+from fastresp.parser cimport ParseState
+from fastresp.keyspace cimport Keyspace, Db
+from fastresp.includes.libc_extra cimport sockaddr_storage
+
+# Command flags, with the names COMMAND INFO prints (see COMMAND_FLAGS in core.pyx).
+cdef enum:
+    CMD_WRITE = 1 << 0
+    CMD_READONLY = 1 << 1
+    CMD_DENYOOM = 1 << 2
+    CMD_ADMIN = 1 << 4
+    CMD_PUBSUB = 1 << 5
+    CMD_NOSCRIPT = 1 << 6
+    CMD_BLOCKING = 1 << 8
+    CMD_LOADING = 1 << 9
+    CMD_STALE = 1 << 10
+    CMD_SKIP_MONITOR = 1 << 11
+    CMD_SKIP_SLOWLOG = 1 << 12
+    CMD_ASKING = 1 << 13
+    CMD_FAST = 1 << 14
+    CMD_NO_AUTH = 1 << 15
+    CMD_MAY_REPLICATE = 1 << 16
+    CMD_NO_MANDATORY_KEYS = 1 << 19
+    CMD_PROTECTED = 1 << 20
+    CMD_NO_ASYNC_LOADING = 1 << 23
+    CMD_NO_MULTI = 1 << 24
+    CMD_MOVABLE_KEYS = 1 << 25
+    CMD_ALLOW_BUSY = 1 << 26
+
+# Client flags.
+cdef enum:
+    CLIENT_CLOSE_AFTER_REPLY = 1 << 0   # close once the pending reply is written (QUIT, errors)
+    CLIENT_CLOSE_ASAP = 1 << 1          # close at the end of this loop iteration
+    CLIENT_CLOSED = 1 << 2              # the connection is gone; the object may linger
+    CLIENT_PENDING_WRITE = 1 << 3       # queued in the core's pending-write list
+    CLIENT_WRITE_WAIT = 1 << 4          # the socket was full: waiting for writability
+    CLIENT_UNIX_SOCKET = 1 << 5
+    CLIENT_IN_CALL = 1 << 6             # a command of this client is running
+
+ctypedef int (*cmd_fn)(Client c) except -1
+
+cdef struct Command:
+    char* name                 # lower-case name (for a subcommand: its own part, "get")
+    size_t namelen
+    char* fullname             # "get", or "config|get" for a subcommand
+    int arity                  # exact argc, or -N for "at least N"
+    unsigned long long flags   # CMD_*
+    cmd_fn native              # Cython handler, or NULL
+    PyObject* py_handler       # Python handler (borrowed: the Core keeps its spec alive)
+    PyObject* spec             # the Python CommandSpec (borrowed, same owner)
+    Command* subs              # subcommands (nsubs), or NULL
+    int nsubs
+    Command* parent
+    long long calls            # INFO commandstats
+    long long usec
+    long long rejected_calls
+    long long failed_calls
+
+cdef struct ErrorStat:
+    char prefix[32]
+    long long count
+
+
+cdef class Client:
+    cdef readonly long long id
+    cdef readonly int fd
+    cdef Core core
+    cdef Db* db                      # the selected database
+    cdef readonly int db_index
+    cdef ReplyBuf out                # pending reply bytes
+    cdef ParseState ps               # request parser state
+    cdef char* qbuf                  # unparsed request bytes kept between reads (or NULL)
+    cdef size_t qlen, qcap
+    cdef unsigned int flags          # CLIENT_*
+    # the command being executed: argv[i][0:argl[i]] points into the read buffer
+    cdef int argc
+    cdef const char** argv
+    cdef size_t* argl
+    cdef int argvcap
+    cdef Command* cmd
+    cdef Command* lastcmd
+    cdef long long errors            # error replies sent to this client
+    cdef public object name          # CLIENT SETNAME (bytes) or None
+    cdef public object lib_name      # CLIENT SETINFO
+    cdef public object lib_ver
+    cdef readonly str addr           # "ip:port" of the peer
+    cdef readonly str laddr          # "ip:port" of our end
+    cdef readonly long long ctime_ms
+    cdef readonly long long last_interaction_ms
+    cdef public bint authenticated
+    cdef public object state         # per-client state owned by the Python layer, or None
+
+    cdef int error(self, const char* msg, size_t n) except -1
+    cdef int error_cstr(self, const char* msg) except -1
+    cdef int select_db(self, int index) except -1
+
+
+cdef class Core:
+    cdef readonly Keyspace keyspace
+    cdef object server               # passed to Python command handlers
+    cdef int poll                    # readiness backend handle
+    cdef PyObject** fdtable          # fd -> Client (owned references)
+    cdef int fdcap
+    cdef bint* listening             # fd -> is a listening socket
+    cdef readonly dict clients       # id -> Client
+    cdef long long next_client_id
+    cdef int reserve_fd              # spare descriptor for accepting through EMFILE
+    # command table
+    cdef Command* commands           # top-level commands (ncommands)
+    cdef int ncommands
+    cdef Command** slots             # open-addressing index over commands by name
+    cdef int nslots
+    cdef list specs                  # keeps every CommandSpec (and handler) alive
+    # settings the hot path reads (kept in sync by the Python layer)
+    cdef public long long proto_max_bulk_len
+    cdef public long long client_query_buffer_limit
+    cdef public int maxclients
+    cdef public bint auth_required
+    cdef public bint protected_mode
+    cdef public int hz
+    cdef public int tcp_keepalive
+    cdef public long long idle_timeout_ms
+    # statistics
+    cdef public long long stat_numcommands
+    cdef public long long stat_numconnections
+    cdef public long long stat_rejected_conn
+    cdef public long long stat_net_input_bytes
+    cdef public long long stat_net_output_bytes
+    cdef public long long stat_total_error_replies
+    cdef ErrorStat errorstats[128]
+    cdef int nerrorstats
+    # loop
+    cdef PyObject** pending          # clients with replies to write (owned references)
+    cdef int npending, pendcap
+    cdef list to_close               # clients to close at the end of the iteration
+    cdef bint running
+    cdef public object cron          # Python callable run `hz` times a second
+    cdef public object on_close      # Python callable(client) when a connection ends
+    cdef public object log           # Python callable(level, message)
+    cdef long long next_cron_us
+    cdef str _unix_addr              # unixsocket path, for the addresses of its clients
+
+    cdef Command* lookup(self, const char* name, size_t n) noexcept
+    cdef int call(self, Client c) except -1
+    cdef int execute(self, Client c, Command* cmd) except -1
+    cdef int count_error(self, const char* msg, size_t n) noexcept
+    cdef int read_client(self, Client c) except -1
+    cdef int process_input(self, Client c, char* buf, size_t n) except -1
+    cdef int write_client(self, Client c) except -1
+    cdef int queue_write(self, Client c) except -1
+    cdef int flush_pending(self) except -1
+    cdef int free_client(self, Client c) except -1
+    cdef int accept_clients(self, int lfd) except -1
+    cdef int close_later(self, Client c) except -1
+    cdef int _call_python(self, Client c, Command* cmd) except -1
+    cdef int _internal_error(self, Client c, object exc) except -1
+    cdef int _shed_connection(self, int lfd) except -1
+    cdef int _new_client(self, int fd, sockaddr_storage* ss, int lfd) except -1
+    cdef int _before_sleep(self) except -1
+    cdef int _close_scheduled(self) except -1
+    cdef int _run_cron(self) except -1
+
+
+cdef class NativeHandler:
+    """A Cython command handler, as the Python command table refers to it."""
+    cdef cmd_fn fn
+
+cdef NativeHandler native(cmd_fn fn)
+cdef int reply_value(ReplyBuf* r, object v) except -1

@@ -1,0 +1,201 @@
+# The keyspace: databases of keys in our own incremental-rehash hash tables.
+# How it works is explained at the top of keyspace.pyx.
+from libc.stdint cimport uint64_t, uint32_t
+
+# Value types, numbered as Redis numbers them (RDB and OBJECT rely on the names only).
+cdef enum:
+    T_STRING = 0
+    T_LIST = 1
+    T_SET = 2
+    T_ZSET = 3
+    T_HASH = 4
+    T_STREAM = 6
+    T_MAX = 16
+
+# Encodings, numbered as Redis numbers them.
+cdef enum:
+    ENC_RAW = 0        # string in a separate Str block
+    ENC_INT = 1        # string holding a canonical 64-bit integer, kept in Value.i
+    ENC_HT = 2
+    ENC_LINKEDLIST = 4
+    ENC_ZIPLIST = 5
+    ENC_INTSET = 6
+    ENC_SKIPLIST = 7
+    ENC_EMBSTR = 8     # string of at most EMBSTR_MAX bytes stored inside the Entry
+    ENC_QUICKLIST = 9
+    ENC_STREAM = 10
+    ENC_LISTPACK = 11
+
+cdef enum:
+    EMBSTR_MAX = 44                  # longest string kept inside its Entry, bytes (as Redis)
+    ENTRY_HAS_TTL = 0x80000000       # Entry.keylen flag: the key has a row in the expires table
+    ENTRY_KEYLEN_MASK = 0x3fffffff
+    META_TYPE_MASK = 0x0f
+    META_ENC_SHIFT = 4
+    META_LRU_SHIFT = 8
+    LRU_CLOCK_MAX = 0xffffff         # the 24-bit LRU/LFU field
+    LFU_INIT_VAL = 5
+    DB_MAX = 1 << 20
+
+# lookup() flags, as Redis's LOOKUP_* flags.
+cdef enum:
+    LOOKUP_NONE = 0
+    LOOKUP_NOTOUCH = 1     # leave the access time alone
+    LOOKUP_WRITE = 2       # a write: no hit/miss statistics
+    LOOKUP_NOSTATS = 4     # no hit/miss statistics
+    LOOKUP_NOEXPIRE = 8    # report logically expired keys as missing but do not delete them
+
+cdef union Value:
+    long long i        # ENC_INT: the integer; ENC_EMBSTR: the number of inline bytes
+    void* p            # ENC_RAW: a Str*; other types: the type's own object
+
+cdef struct Entry:
+    Entry* next        # hash chain
+    Value v
+    uint32_t keylen    # key length, plus the ENTRY_HAS_TTL flag
+    uint32_t meta      # type (4 bits), encoding (4 bits), LRU clock or LFU data (24 bits)
+    # the key bytes follow the header, then (ENC_EMBSTR) the value bytes
+
+cdef struct Str:
+    size_t len         # bytes used
+    size_t cap         # bytes available after the header
+    # the bytes follow
+
+cdef struct ExpEntry:
+    ExpEntry* next     # hash chain (same hash as the key's)
+    Entry* kv          # the key's entry in the main table
+    long long when     # absolute expiry, unix milliseconds
+
+cdef struct KsState:
+    long long now_ms           # the clock expiry decisions use, unix ms (see update_clock)
+    uint32_t lru_clock         # seconds, 24 bits, as Redis's LRU clock
+    bint lfu                   # the maxmemory policy is LFU: Entry.meta holds LFU data
+    bint shared_integers       # small integers count as shared objects (OBJECT REFCOUNT)
+    int lfu_log_factor
+    int lfu_decay_time
+    bint resize_allowed        # tables may grow at load factor 1 (false while a child runs)
+    long long expired_keys
+    long long keyspace_hits
+    long long keyspace_misses
+    long long dirty            # changes since the last save
+    long long expire_cycle_cpu_us
+    double expired_stale_perc  # share of sampled keys found expired, smoothed
+    long long expired_time_cap_reached
+    uint64_t k0, k1            # hash seed
+    uint64_t rng               # xorshift state for sampling and LFU
+
+cdef struct Table:
+    void** b           # buckets: chains linked through the entry's first field
+    size_t size        # 0 or a power of two
+    size_t used        # entries in this table
+
+cdef struct Dict:
+    Table t[2]         # t[1] is used only while rehashing from t[0]
+    long long rehashidx  # next bucket of t[0] to move, -1 when not rehashing
+    int pause_rehash   # >0 while an iteration must see a stable layout
+    int kind           # DICT_KEYS or DICT_EXPIRES: how to re-hash an entry
+    KsState* st        # seed and random state
+
+cdef enum:
+    DICT_KEYS = 0
+    DICT_EXPIRES = 1
+
+cdef struct Db:
+    Dict kv                    # key -> Entry
+    Dict ex                    # key -> ExpEntry, for keys with a TTL
+    int id
+    long long avg_ttl          # smoothed estimate, ms
+    size_t expires_cursor      # where the active expiry cycle resumes
+    KsState* st
+
+ctypedef void (*free_fn)(Entry* e) noexcept
+ctypedef int (*dup_fn)(Entry* src, Entry* dst) except -1
+
+cdef struct TypeOps:
+    free_fn free_value         # release the value of an entry of this type
+    dup_fn dup_value           # deep-copy src's value into dst (COPY)
+
+# ----- entry accessors
+cdef inline size_t entry_keylen(Entry* e) noexcept nogil:
+    return e.keylen & ENTRY_KEYLEN_MASK
+
+cdef inline char* entry_key(Entry* e) noexcept nogil:
+    return (<char*>e) + sizeof(Entry)
+
+cdef inline int entry_type(Entry* e) noexcept nogil:
+    return e.meta & META_TYPE_MASK
+
+cdef inline int entry_encoding(Entry* e) noexcept nogil:
+    return (e.meta >> META_ENC_SHIFT) & 0x0f
+
+cdef inline bint entry_has_ttl(Entry* e) noexcept nogil:
+    return (e.keylen & ENTRY_HAS_TTL) != 0
+
+cdef inline void entry_set_type(Entry* e, int t, int enc) noexcept nogil:
+    e.meta = (e.meta & ~<uint32_t>0xff) | <uint32_t>t | (<uint32_t>enc << META_ENC_SHIFT)
+
+cdef inline uint32_t entry_lru(Entry* e) noexcept nogil:
+    return e.meta >> META_LRU_SHIFT
+
+cdef inline char* str_bytes(Str* s) noexcept nogil:
+    return (<char*>s) + sizeof(Str)
+
+# ----- keys
+cdef uint64_t key_hash(KsState* st, const char* k, size_t n) noexcept nogil
+cdef Entry* db_find(Db* db, const char* k, size_t n, uint64_t h, Entry*** linkp) noexcept
+cdef Entry* lookup(Db* db, const char* k, size_t n, int flags, uint64_t* hp, Entry*** linkp) noexcept
+cdef Entry* entry_new(const char* k, size_t n, size_t extra) except NULL
+cdef int db_insert(Db* db, Entry* e, uint64_t h) except -1
+cdef void db_unlink_free(Db* db, Entry* e, Entry** link, uint64_t h) noexcept
+cdef bint db_delete(Db* db, const char* k, size_t n) noexcept
+cdef long long db_flush(Db* db) noexcept
+cdef void touch_entry(KsState* st, Entry* e) noexcept
+cdef void init_access(KsState* st, Entry* e) noexcept
+cdef unsigned long lfu_decr_and_return(KsState* st, Entry* e) noexcept
+cdef long long idle_ms(KsState* st, Entry* e) noexcept
+
+# ----- expiry
+cdef long long get_expire(Db* db, Entry* e, uint64_t h) noexcept
+cdef int set_expire(Db* db, Entry* e, uint64_t h, long long when) except -1
+cdef bint remove_expire(Db* db, Entry* e, uint64_t h) noexcept
+cdef bint expire_if_needed(Db* db, Entry* e, Entry** link, uint64_t h) noexcept
+
+# ----- string values
+cdef int string_encoding_for(const char* v, size_t n, long long* ival, bint allow_int) noexcept
+cdef Entry* entry_new_string(const char* k, size_t kn, const char* v, size_t vn, bint allow_int=*) except NULL
+cdef Entry* entry_set_string(Db* db, Entry* e, Entry** link, uint64_t h, const char* v, size_t vn, bint allow_int=*) except NULL
+cdef Entry* entry_take_value(Entry* src, const char* k, size_t n) except NULL
+cdef void db_detach(Db* db, Entry* e, Entry** link, uint64_t h) noexcept
+cdef Entry* entry_set_int(Db* db, Entry* e, Entry** link, uint64_t h, long long v) except NULL
+cdef Entry* entry_set_raw(Db* db, Entry* e, Entry** link, uint64_t h, Str* s) except NULL
+cdef Str* str_new(const char* p, size_t n, size_t cap) except NULL
+cdef Str* str_reserve(Str* s, size_t need) except NULL
+cdef const char* string_view(Entry* e, char* numbuf, size_t* n) noexcept
+cdef void free_value(Entry* e) noexcept
+cdef Entry* entry_dup(Entry* src, const char* k, size_t n) except NULL
+
+# ----- whole tables
+cdef size_t dict_size(Dict* d) noexcept nogil
+ctypedef void (*scan_fn)(void* ctx, void* entry) except *
+cdef unsigned long long dict_scan(Dict* d, unsigned long long cursor, scan_fn fn, void* ctx) except? 0
+cdef void* dict_random(Dict* d) noexcept
+cdef int dict_rehash(Dict* d, int n) noexcept
+cdef int dict_rehash_ms(Dict* d, int ms) noexcept
+cdef int dict_try_shrink(Dict* d) except -1
+cdef void db_swap(Db* a, Db* b) noexcept
+
+cdef void register_type_ops(int t, free_fn f, dup_fn d) noexcept
+cdef uint64_t ks_random(KsState* st) noexcept nogil
+
+cdef class Keyspace:
+    cdef KsState st            # shared state of every database
+    cdef Db* dbs               # `ndbs` databases
+    cdef readonly int ndbs
+    cdef int expire_db         # next database the active expiry cycle visits
+    cdef bint expire_timelimit_hit  # the last cycle ran out of time
+    cdef long long last_fast_cycle_us
+    cdef int expire_effort     # active-expire-effort, 1..10
+    cdef Db* db(self, int i) noexcept
+    cdef int update_clock(self) except -1
+    cdef Db* _checked(self, int i) except NULL
+    cdef long long _active_expire(self, bint fast, int hz) except -1

@@ -1,0 +1,266 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Number formatting and parsing, glob matching: Redis 7.0's rules, our own code.
+
+glob_match is iterative: on a mismatch it backtracks to the most recent '*' only, which gives
+the same answers as Redis's recursive matcher (every non-star token consumes exactly one byte)
+in O(len(pattern) * len(string)) time. Like Redis it gives up (no match) past
+GLOB_MAX_STARS star groups.
+"""
+from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy
+from fastresp.includes.libc_extra cimport (strtold, strtod, strtoul, snprintf, isspace, isnan,
+                                           isinf, errno, ERANGE)
+
+cdef enum:
+    GLOB_MAX_STARS = 1000
+    SMALL_NUMBER_BUF = 128
+
+
+cdef inline bint _too_big(long double v) noexcept nogil:
+    return v == <long double>(1.0 / 0.0) or v == <long double>(-1.0 / 0.0)
+
+
+cdef int string2ld(const char* s, size_t n, long double* out) noexcept nogil:
+    """Parse s[0:n] as a long double as Redis's string2ld does (strtold over a NUL-terminated
+    copy, no leading space, no trailing garbage, no NaN, no overflow). Returns 1 or 0."""
+    cdef char small[SMALL_NUMBER_BUF]
+    cdef char* buf = small
+    cdef char* end
+    cdef long double v
+    cdef int ok
+    if n == 0 or n >= MAX_LONG_DOUBLE_CHARS:
+        return 0
+    if n >= SMALL_NUMBER_BUF:
+        buf = <char*>malloc(n + 1)
+        if buf == NULL:
+            return 0
+    memcpy(buf, s, n)
+    buf[n] = 0
+    errno = 0
+    v = strtold(buf, &end)
+    ok = not (isspace(<unsigned char>buf[0]) or end[0] != 0 or
+              (errno == ERANGE and (_too_big(v) or v == 0)) or isnan(v))
+    if buf != small:
+        free(buf)
+    if ok:
+        out[0] = v
+    return ok
+
+
+cdef int string2d(const char* s, size_t n, double* out) noexcept nogil:
+    """Parse s[0:n] as a double as Redis's string2d does: the whole text must be consumed."""
+    cdef char small[SMALL_NUMBER_BUF]
+    cdef char* buf = small
+    cdef char* end
+    cdef double v
+    cdef int ok
+    if n == 0:
+        return 0
+    if n >= SMALL_NUMBER_BUF:
+        buf = <char*>malloc(n + 1)
+        if buf == NULL:
+            return 0
+    memcpy(buf, s, n)
+    buf[n] = 0
+    errno = 0
+    v = strtod(buf, &end)
+    ok = not (isspace(<unsigned char>buf[0]) or <size_t>(end - buf) != n or
+              (errno == ERANGE and (_too_big(v) or v == 0)) or isnan(v))
+    if buf != small:
+        free(buf)
+    if ok:
+        out[0] = v
+    return ok
+
+
+cdef size_t ld2string_human(char* buf, size_t cap, long double v) noexcept nogil:
+    """Format v as INCRBYFLOAT stores it: 17 decimals, trailing zeros (and a trailing point)
+    removed, "inf"/"-inf" spelled out, "-0" written as "0". Returns the length, 0 if cap is
+    too small."""
+    cdef int n
+    cdef size_t l, i
+    cdef bint has_point = False
+    if isinf(v):
+        if cap < 5:
+            return 0
+        if v > 0:
+            memcpy(buf, b"inf", 3)
+            return 3
+        memcpy(buf, b"-inf", 4)
+        return 4
+    n = snprintf(buf, cap, b"%.17Lf", v)
+    if n < 0 or <size_t>n + 1 > cap:
+        return 0
+    l = <size_t>n
+    for i in range(l):
+        if buf[i] == b'.':
+            has_point = True
+            break
+    if has_point:
+        while buf[l - 1] == b'0':
+            l -= 1
+        if buf[l - 1] == b'.':
+            l -= 1
+    if l == 2 and buf[0] == b'-' and buf[1] == b'0':
+        buf[0] = b'0'
+        l = 1
+    return l
+
+
+cdef size_t d2string(char* buf, size_t cap, double v) noexcept nogil:
+    """Format a double as Redis 7.0's d2string: nan, inf, -inf, -0, integers without a
+    fraction when exactly representable, else %.17g."""
+    cdef int n
+    if isnan(v):
+        n = snprintf(buf, cap, b"nan")
+    elif isinf(v):
+        n = snprintf(buf, cap, b"-inf" if v < 0 else b"inf")
+    elif v == 0:
+        n = snprintf(buf, cap, b"-0" if 1.0 / v < 0 else b"0")
+    elif -4503599627370495.0 < v < 4503599627370496.0 and v == <double>(<long long>v):
+        n = snprintf(buf, cap, b"%lld", <long long>v)
+    else:
+        n = snprintf(buf, cap, b"%.17g", v)
+    return <size_t>n if n > 0 else 0
+
+
+cdef int parse_scan_cursor(const char* s, size_t n, unsigned long long* out) noexcept nogil:
+    """Parse a SCAN cursor as Redis does (strtoul over a NUL-terminated copy: an empty
+    string is 0, a leading '-' wraps around). Returns 1, or 0 for "invalid cursor"."""
+    cdef char small[SMALL_NUMBER_BUF]
+    cdef char* buf = small
+    cdef char* end
+    cdef unsigned long long v
+    cdef int ok
+    if n >= SMALL_NUMBER_BUF:
+        buf = <char*>malloc(n + 1)
+        if buf == NULL:
+            return 0
+    memcpy(buf, s, n)
+    buf[n] = 0
+    errno = 0
+    v = strtoul(buf, &end, 10)
+    ok = not (isspace(<unsigned char>buf[0]) or end[0] != 0 or errno == ERANGE)
+    if buf != small:
+        free(buf)
+    out[0] = v
+    return ok
+
+
+# ---------------------------------------------------------------------------------------------
+# Glob matching
+# ---------------------------------------------------------------------------------------------
+
+cdef inline int _fold(int c, bint nocase) noexcept nogil:
+    if nocase and b'A' <= c <= b'Z':
+        return c + 32
+    return c
+
+
+cdef inline bint _class_matches(const char* pat, size_t plen, size_t* pp, char c,
+                                bint nocase) noexcept nogil:
+    """Match byte c against the class starting at pat[*pp] == '['. Leaves *pp on the last
+    byte of the class (its ']' or, unterminated, the last byte of the pattern)."""
+    cdef size_t q = pp[0] + 1
+    cdef bint negate = q < plen and pat[q] == b'^'
+    cdef bint match = False
+    cdef int lo, hi, x
+    if negate:
+        q += 1
+    while True:
+        if q < plen and pat[q] == b'\\' and plen - q >= 2:
+            q += 1
+            if pat[q] == c:
+                match = True
+        elif q < plen and pat[q] == b']':
+            break
+        elif q >= plen:
+            q -= 1
+            break
+        elif plen - q >= 3 and pat[q + 1] == b'-':
+            lo = <signed char>pat[q]
+            hi = <signed char>pat[q + 2]
+            x = <signed char>c
+            if lo > hi:
+                lo, hi = hi, lo
+            lo = _fold(lo, nocase)
+            hi = _fold(hi, nocase)
+            x = _fold(x, nocase)
+            q += 2
+            if lo <= x <= hi:
+                match = True
+        elif _fold(<signed char>pat[q], nocase) == _fold(<signed char>c, nocase):
+            match = True
+        q += 1
+    pp[0] = q
+    return not match if negate else match
+
+
+cdef bint glob_match(const char* pat, size_t plen, const char* s, size_t slen,
+                     bint nocase) noexcept nogil:
+    """Redis glob: '*', '?', '[abc]', '[^a-z]', '\\x' escapes; optionally case-insensitive."""
+    cdef size_t p = 0, i = 0, star_p = 0, star_i = 0
+    cdef bint have_star = False, ok
+    cdef int stars = 0
+    cdef size_t q
+    while True:
+        if p < plen and pat[p] == b'*':
+            while p < plen and pat[p] == b'*':
+                p += 1
+            stars += 1
+            if stars > GLOB_MAX_STARS:
+                return False
+            if p == plen:
+                return True
+            have_star = True
+            star_p = p
+            star_i = i
+            continue
+        if i == slen:
+            break
+        ok = False
+        if p < plen:
+            q = p
+            if pat[p] == b'?':
+                ok = True
+            elif pat[p] == b'[':
+                ok = _class_matches(pat, plen, &q, s[i], nocase)
+            else:
+                if pat[p] == b'\\' and plen - p >= 2:
+                    q += 1
+                ok = _fold(<signed char>pat[q], nocase) == _fold(<signed char>s[i], nocase)
+            if ok:
+                p = q + 1
+                i += 1
+                continue
+        if not have_star:
+            return False
+        star_i += 1
+        if star_i >= slen:
+            return False
+        p = star_p
+        i = star_i
+    while p < plen and pat[p] == b'*':
+        p += 1
+    return p == plen
+
+
+def glob(pattern, string, bint nocase=False):
+    """Python access to glob_match (for the Python layer and for tests)."""
+    cdef bytes p = bytes(pattern)
+    cdef bytes s = bytes(string)
+    return glob_match(p, len(p), s, len(s), nocase)
+
+
+def format_long_double(value):
+    """INCRBYFLOAT's text for a float (for tests)."""
+    cdef char buf[MAX_LONG_DOUBLE_CHARS]
+    cdef size_t n = ld2string_human(buf, MAX_LONG_DOUBLE_CHARS, <long double>value)
+    return buf[:n]
+
+
+def format_double(double value):
+    """d2string's text for a float (for tests and the Python layer)."""
+    cdef char buf[64]
+    cdef size_t n = d2string(buf, 64, value)
+    return buf[:n]
