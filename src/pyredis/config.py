@@ -1124,7 +1124,7 @@ class Config:
         v = self._values[st.name]
         if st.kind == "flags":
             return self._fmt_flags(st, v)
-        return v
+        return _copy_value(v)  # callers can't change the configuration behind its back
 
     def setting(self, name: str) -> Setting:
         st = lookup_setting(name)
@@ -1507,7 +1507,7 @@ class Config:
                 except CommandError as e:
                     self._restore(old, cwd)
                     self._rerun_hooks(ran)
-                    raise CommandError(self._set_failed(regname, e.text)) from None
+                    raise CommandError(self._set_failed(regname, getattr(e, "text", str(e)))) from None
                 except BaseException:
                     self._restore(old, cwd)
                     self._rerun_hooks(ran)
