@@ -129,6 +129,8 @@ cdef class Core:
     cdef public long long stat_net_input_bytes
     cdef public long long stat_net_output_bytes
     cdef public long long stat_total_error_replies
+    cdef public long long stat_reads
+    cdef public long long stat_writes
     cdef ErrorStat errorstats[128]
     cdef int nerrorstats
     # loop

@@ -101,6 +101,10 @@ class Push(list):
     """An out-of-band push (RESP3 '>', an array in RESP2)."""
 
 
+class SetReply(list):
+    """A set reply with a fixed element order (RESP3 '~', an array in RESP2)."""
+
+
 class _NullArray:
     """The null array (*-1 in RESP2, _ in RESP3)."""
     def __repr__(self):
@@ -158,7 +162,7 @@ cdef int reply_value(ReplyBuf* r, object v) except -1:
     if t is ErrorReply:
         b = (<str>v).encode()
         return reply_error_text(r, b, len(b))
-    if t is set or t is frozenset:
+    if t is set or t is frozenset or t is SetReply:
         reply_set(r, len(v))
         for item in v:
             reply_value(r, item)
@@ -529,6 +533,7 @@ cdef class Core:
         self.stat_numcommands = self.stat_numconnections = self.stat_rejected_conn = 0
         self.stat_net_input_bytes = self.stat_net_output_bytes = 0
         self.stat_total_error_replies = 0
+        self.stat_reads = self.stat_writes = 0
 
     cdef int count_error(self, const char* msg, size_t n) noexcept:
         """INFO errorstats: count the error by its prefix (the first word, else ERR)."""
@@ -663,6 +668,7 @@ cdef class Core:
                 return 0
             return self.free_client(c)
         self.stat_net_input_bytes += n
+        self.stat_reads += 1
         c.last_interaction_ms = self.keyspace.st.now_ms
         if shared:
             buf = _readbuf
@@ -752,6 +758,7 @@ cdef class Core:
             if n > 0:
                 c.out.sent += <size_t>n
                 self.stat_net_output_bytes += n
+                self.stat_writes += 1
             elif n < 0 and errno == EINTR:
                 continue
             elif n < 0 and (errno == EAGAIN or errno == EWOULDBLOCK):
@@ -879,6 +886,7 @@ cdef class Core:
             getsockname(fd, <sockaddr*>&local, &ll)
             c.laddr = _format_sockaddr(&local)
         c.ctime_ms = c.last_interaction_ms = self.keyspace.st.now_ms
+        c.authenticated = not self.auth_required
         if pb_add(self.poll, fd, PB_READ) < 0:
             close(fd)
             return 0

@@ -42,7 +42,7 @@ import os
 
 from fastresp.util cimport (string2ll, ll2string, mstime, monotonic_us, glob_match,
                             LONG_STR_SIZE)
-from fastresp.includes.libc_extra cimport FR_LIKELY, FR_UNLIKELY, fr_usable_size
+from fastresp.includes.libc_extra cimport FR_LIKELY, FR_UNLIKELY, fr_usable_size, fr_heap_in_use, fr_trim_heap
 
 cdef enum:
     TABLE_INITIAL_SIZE = 4           # buckets of a new table
@@ -1292,3 +1292,13 @@ cdef class Keyspace:
         else:
             self.st.expired_stale_perc *= 0.95
         return total_expired
+
+
+def heap_in_use():
+    """Bytes the C heap has handed out (glibc mallinfo2), or 0 when unknown."""
+    return fr_heap_in_use()
+
+
+def trim_heap():
+    """Give free heap pages back to the system."""
+    return fr_trim_heap()

@@ -1,0 +1,17 @@
+"""Every command group; build_table() gives the whole command table."""
+from pyredis.commands import connection, keys, server, strings
+from pyredis.commands.table import CommandSpec
+
+GROUPS = (connection.group, strings.group, keys.group, server.group)
+
+
+def build_table() -> list[CommandSpec]:
+    """All top-level command declarations (containers carry their subcommands)."""
+    specs: list[CommandSpec] = []
+    for group in GROUPS:
+        specs.extend(group.specs)
+    names = [s.name for s in specs]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise RuntimeError(f"commands declared twice: {sorted(duplicates)}")
+    return specs

@@ -1,0 +1,3 @@
+from pyredis.cli import main
+
+main()

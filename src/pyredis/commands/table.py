@@ -1,0 +1,179 @@
+"""The command table: every command is declared once, as data.
+
+A declaration carries what dispatch needs (name, arity, flags, handler), what COMMAND INFO and
+COMMAND DOCS reply (key positions and key specs, ACL categories, tips, summary, complexity,
+since, arguments derived from the usage line), and the usage line itself.
+
+Each command-group module (strings.py, keys.py, ...) makes a `Group` and declares its commands
+with `group.native(...)` for Cython handlers or the `@group.command(...)` decorator for Python
+handlers. Python handlers are called as ``handler(server, client, args)`` with args a list of
+bytes (args[0] is the command name) and return the reply value (see fastresp.core.reply_value)
+or raise CommandError.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastresp.core import COMMAND_FLAGS, SetReply
+
+# ACL categories in the order Redis prints them.
+ACL_ORDER = ("keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
+             "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking",
+             "dangerous", "connection", "transaction", "scripting")
+
+# The ACL category each command group implies.
+GROUP_CATEGORY = {"string": "string", "generic": "keyspace", "list": "list", "hash": "hash",
+                  "set": "set", "sorted_set": "sortedset", "connection": "connection",
+                  "pubsub": "pubsub", "transactions": "transaction", "scripting": "scripting",
+                  "stream": "stream", "bitmap": "bitmap", "hyperloglog": "hyperloglog",
+                  "geo": "geo", "server": None}
+
+
+@dataclass
+class KeySpec:
+    """One key spec of COMMAND INFO: where the keys are and what the command does to them."""
+    flags: tuple[str, ...]
+    begin_index: int
+    lastkey: int = 0
+    keystep: int = 1
+    limit: int = 0
+    notes: str = ""
+
+    def reply(self) -> dict:
+        out = {}
+        if self.notes:
+            out["notes"] = self.notes
+        out["flags"] = set_reply(self.flags)
+        out["begin_search"] = {"type": "index", "spec": {"index": self.begin_index}}
+        out["find_keys"] = {"type": "range", "spec": {"lastkey": self.lastkey,
+                                                      "keystep": self.keystep,
+                                                      "limit": self.limit}}
+        return out
+
+
+def set_reply(items) -> SetReply:
+    """A RESP set whose element order is fixed (Redis prints flags in a fixed order)."""
+    return SetReply(items)
+
+
+@dataclass
+class CommandSpec:
+    name: str                      # lower case; a subcommand's own name ("get" of CONFIG GET)
+    arity: int                     # exact argc, or -N for at least N
+    flags: tuple[str, ...]         # COMMAND INFO flags
+    usage: str                     # "SET key value [NX | XX] ..."
+    group: str
+    since: str
+    summary: str
+    complexity: str
+    handler: object                # fastresp NativeHandler or a Python function
+    first_key: int = 0
+    last_key: int = 0
+    key_step: int = 0
+    acl: tuple[str, ...] = ()      # extra ACL categories ("dangerous", ...)
+    tips: tuple[str, ...] = ()
+    key_specs: tuple[KeySpec, ...] = ()
+    parent: "CommandSpec | None" = None
+    subcommands: list["CommandSpec"] = field(default_factory=list)
+
+    @property
+    def fullname(self) -> str:
+        return f"{self.parent.name}|{self.name}" if self.parent else self.name
+
+    @property
+    def flag_bits(self) -> int:
+        bits = 0
+        for flag in self.flags:
+            bits |= COMMAND_FLAGS[flag]
+        return bits
+
+    @property
+    def categories(self) -> list[str]:
+        """ACL categories, derived from the flags and the group like Redis derives them."""
+        cats = set(self.acl)
+        if "write" in self.flags:
+            cats.add("write")
+        if "readonly" in self.flags and self.group != "scripting":
+            cats.add("read")
+        if "admin" in self.flags:
+            cats.update(("admin", "dangerous"))
+        if "pubsub" in self.flags:
+            cats.add("pubsub")
+        if "blocking" in self.flags:
+            cats.add("blocking")
+        cats.add("fast" if "fast" in self.flags else "slow")
+        implied = GROUP_CATEGORY.get(self.group)
+        if implied and not (self.subcommands and self.parent is None):
+            cats.add(implied)
+        return ["@" + c for c in ACL_ORDER if c in cats]
+
+    def info_reply(self) -> list:
+        """This command's COMMAND INFO entry."""
+        order = sorted(self.flags, key=lambda f: COMMAND_FLAGS[f])
+        return [self.fullname, self.arity, set_reply(order), self.first_key, self.last_key,
+                self.key_step, set_reply(self.categories), set_reply(self.tips),
+                [ks.reply() for ks in self.key_specs],
+                [sub.info_reply() for sub in self.subcommands]]
+
+
+class Group:
+    """The commands of one group, as declared by its module."""
+
+    def __init__(self, name: str, since: str = "1.0.0"):
+        self.name = name
+        self.default_since = since
+        self.specs: list[CommandSpec] = []
+        self._containers: dict[str, CommandSpec] = {}
+
+    def _make(self, usage, arity, flags, handler, *, keys=(0, 0, 0), since=None, summary="",
+              complexity="O(1)", acl="", tips="", key_flags=None, key_specs=None,
+              parent=None) -> CommandSpec:
+        words = usage.split()
+        name = (words[1] if parent else words[0]).lower()
+        first, last, step = keys
+        if key_specs is None:
+            key_specs = ()
+            if first:
+                last_rel = -1 if last < 0 else last - first
+                key_specs = (KeySpec(tuple(key_flags or ("RW",)), first, last_rel, step),)
+        spec = CommandSpec(name=name, arity=arity, flags=tuple(flags.split()), usage=usage,
+                           group=self.name, since=since or self.default_since, summary=summary,
+                           complexity=complexity, handler=handler, first_key=first,
+                           last_key=last, key_step=step, acl=tuple(acl.split()),
+                           tips=tuple(tips.split()), key_specs=tuple(key_specs))
+        if parent:
+            container = self._containers[parent]
+            spec.parent = container
+            container.subcommands.append(spec)
+        else:
+            self.specs.append(spec)
+        return spec
+
+    def container(self, name: str, summary: str, since: str | None = None, *, arity=-2,
+                  flags="", handler=None, acl="", tips="",
+                  complexity="Depends on subcommand.") -> CommandSpec:
+        """A command made of subcommands (CONFIG, CLIENT, OBJECT ...). A handler, if given,
+        runs when the command comes without a subcommand (COMMAND)."""
+        spec = CommandSpec(name=name.lower(), arity=arity, flags=tuple(flags.split()),
+                           usage=name.upper(), group=self.name,
+                           since=since or self.default_since, summary=summary,
+                           complexity=complexity, handler=handler, acl=tuple(acl.split()),
+                           tips=tuple(tips.split()))
+        self._containers[name.lower()] = spec
+        self.specs.append(spec)
+        return spec
+
+    def native(self, usage: str, arity: int, flags: str, handler, **kw) -> CommandSpec:
+        """Declare a command implemented in Cython."""
+        return self._make(usage, arity, flags, handler, **kw)
+
+    def command(self, usage: str, arity: int, flags: str = "", **kw):
+        """Decorator declaring a command implemented by the decorated Python function."""
+        def register(fn):
+            self._make(usage, arity, flags, fn, **kw)
+            return fn
+        return register
+
+
+def subcommand_names(spec: CommandSpec) -> list[str]:
+    return [sub.name.upper() for sub in spec.subcommands]

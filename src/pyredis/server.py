@@ -1,0 +1,323 @@
+"""The server: wires configuration, the Cython core, listeners, the cron and shutdown."""
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import socket
+import sys
+import time
+
+from fastresp.core import BACKEND, Core, Status
+from fastresp.keyspace import Keyspace, heap_in_use
+
+from pyredis import REDIS_VERSION, __version__
+from pyredis.commands import build_table
+from pyredis.commands.table import CommandSpec
+from pyredis.errors import CommandError
+from pyredis.log import Logger
+
+DEFAULT_PIDFILE = "/var/run/redis.pid"
+METRIC_SAMPLES = 16              # samples averaged by instantaneous_* (as Redis)
+METRIC_PERIOD = 0.1              # seconds between samples
+LRU_POLICIES = ("allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu")
+
+
+class StartupError(Exception):
+    """The server cannot start; the message has been logged."""
+
+
+class Metrics:
+    """instantaneous_ops_per_sec and friends: a rate averaged over the last samples."""
+
+    def __init__(self):
+        self.last = {}
+        self.samples = {}
+
+    def sample(self, name: str, value: int, now: float) -> None:
+        prev = self.last.get(name)
+        self.last[name] = (value, now)
+        if prev is None or now <= prev[1]:
+            return
+        rate = (value - prev[0]) / (now - prev[1])
+        ring = self.samples.setdefault(name, [])
+        ring.append(rate)
+        if len(ring) > METRIC_SAMPLES:
+            del ring[0]
+
+    def rate(self, name: str) -> int:
+        ring = self.samples.get(name)
+        return int(sum(ring) / len(ring)) if ring else 0
+
+    def reset(self) -> None:
+        self.last.clear()
+        self.samples.clear()
+
+
+class Server:
+    def __init__(self, config, log: Logger | None = None):
+        self.config = config
+        self.log = log or Logger(config["loglevel"], config["logfile"])
+        self.redis_version = REDIS_VERSION
+        self.run_id = os.urandom(20).hex()
+        self.replid = os.urandom(20).hex()
+        self.start_time = time.time()
+        self.executable = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+        self.multiplexing_api = BACKEND
+        self.keyspace = Keyspace(config["databases"])
+        self.core = Core(self.keyspace, self)
+        self.specs = build_table()
+        self.core.install_commands(self.specs)
+        self.command_specs: dict[str, CommandSpec] = {s.name: s for s in self.specs}
+        self.core.cron = self.cron
+        self.core.log = self.log
+        self.metrics = Metrics()
+        self.memory_startup = heap_in_use()
+        self.memory_peak = self.memory_startup
+        self.listeners: list[socket.socket] = []
+        self.unix_path = ""
+        self.pidfile = ""
+        self.shutdown_reason = ""
+        self.cron_ticks = 0
+        self.last_second = 0.0
+        self.last_metric = 0.0
+        self._watch_settings()
+
+    # ----- settings that live in the core or the keyspace
+    def _watch_settings(self) -> None:
+        core, ks = self.core, self.keyspace
+
+        def memory_policy(_):
+            policy = self.config["maxmemory-policy"]
+            ks.configure(lfu=policy.endswith("lfu"),
+                         shared_integers=self.config["maxmemory"] == 0 or policy not in LRU_POLICIES)
+
+        hooks = {
+            "maxclients": lambda v: setattr(core, "maxclients", v),
+            "timeout": lambda v: setattr(core, "idle_timeout_ms", v * 1000),
+            "tcp-keepalive": lambda v: setattr(core, "tcp_keepalive", v),
+            "proto-max-bulk-len": lambda v: setattr(core, "proto_max_bulk_len", v),
+            "client-query-buffer-limit": lambda v: setattr(core, "client_query_buffer_limit", v),
+            "requirepass": lambda v: setattr(core, "auth_required", bool(v)),
+            "protected-mode": lambda v: setattr(core, "protected_mode", v),
+            "hz": lambda v: setattr(core, "hz", v),
+            "loglevel": self.log.set_level,
+            "maxmemory-policy": memory_policy,
+            "maxmemory": memory_policy,
+            "lfu-log-factor": lambda v: ks.configure(lfu_log_factor=v),
+            "lfu-decay-time": lambda v: ks.configure(lfu_decay_time=v),
+            "active-expire-effort": lambda v: ks.configure(expire_effort=v),
+        }
+        for name, hook in hooks.items():
+            hook(self.config[name])
+            self.config.on_change(name, hook)
+
+    # ----- listening
+    def listen(self) -> None:
+        port = self.config["port"]
+        if port:
+            for address in self.config["bind"]:
+                self._listen_tcp(address, port)
+        if self.config["unixsocket"]:
+            self._listen_unix(self.config["unixsocket"], self.config["unixsocketperm"])
+        if not self.listeners:
+            self.log.warning("Configured to not listen anywhere, exiting.")
+            raise StartupError()
+        for sock in self.listeners:
+            self.core.add_listener(sock.fileno())
+
+    def _listen_tcp(self, address: str, port: int) -> None:
+        optional = address.startswith("-")
+        host = address[1:] if optional else address
+        host = {"*": "0.0.0.0", "::*": "::"}.get(host, host)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        try:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError as exc:
+            if optional:
+                return
+            self._bind_failed(address, port, exc)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind((host, port))
+            sock.listen(self.config["tcp-backlog"])
+            sock.setblocking(False)
+        except OSError as exc:
+            sock.close()
+            if optional and exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT,
+                                          errno.EPROTONOSUPPORT, errno.ESOCKTNOSUPPORT,
+                                          errno.EPFNOSUPPORT, errno.EPROTOTYPE):
+                return
+            self._bind_failed(address, port, exc)
+        self.listeners.append(sock)
+
+    def _bind_failed(self, address: str, port: int, exc: OSError):
+        host = address.lstrip("-")
+        self.log.warning(f"Warning: Could not create server TCP listening socket {host}:{port}: "
+                         f"bind: {os.strerror(exc.errno or 0)}")
+        self.log.warning(f"Failed listening on port {port} (tcp), aborting.")
+        raise StartupError()
+
+    def _listen_unix(self, path: str, perm: int) -> None:
+        try:
+            if os.path.exists(path):
+                os.unlink(path)
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.bind(path)
+            if perm:
+                os.chmod(path, perm)      # permissions first, then listen
+            sock.listen(self.config["tcp-backlog"])
+            sock.setblocking(False)
+        except OSError as exc:
+            self.log.warning(f"Failed opening Unix socket: {exc.strerror}")
+            raise StartupError()
+        self.unix_path = path
+        self.core.set_unix_socket_path(path)
+        self.listeners.append(sock)
+
+    # ----- life cycle
+    def start(self) -> None:
+        """Everything before serving: pid file, listeners, start-up log lines."""
+        self.log.role = "M"
+        self.log.notice(f"Running mode=standalone, port={self.config['port']}.")
+        self.log.warning("Server initialized")
+        self.listen()
+        if self.config["pidfile"] or self.config["daemonize"]:
+            self.pidfile = self.config["pidfile"] or DEFAULT_PIDFILE
+            try:
+                with open(self.pidfile, "w") as f:
+                    f.write(f"{os.getpid()}\n")
+            except OSError as exc:
+                self.log.warning(f"Failed to write PID file: {exc.strerror}")
+                self.pidfile = ""
+        if self.config["port"]:
+            self.log.notice("Ready to accept connections tcp")
+        if self.unix_path:
+            self.log.notice("Ready to accept connections unix")
+
+    def serve(self) -> int:
+        """Run until shut down; returns the exit code."""
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        self.core.run()
+        return self.finish()
+
+    def _on_signal(self, signum, frame):
+        name = "SIGINT" if signum == signal.SIGINT else "SIGTERM"
+        if self.shutdown_reason:
+            self.log.warning(f"You insist... exiting now.")
+            os._exit(1)
+        self.log.warning(f"Received {name} scheduling shutdown...")
+        self.request_shutdown("User requested shutdown...")
+
+    def request_shutdown(self, reason: str, save: bool = False, nosave: bool = False) -> None:
+        self.shutdown_reason = reason
+        self.core.stop()
+
+    def finish(self) -> int:
+        self.log.warning(self.shutdown_reason or "User requested shutdown...")
+        for sock in self.listeners:
+            self.core.remove_listener(sock.fileno())
+            sock.close()
+        if self.unix_path:
+            self.log.notice("Removing the unix socket file.")
+            try:
+                os.unlink(self.unix_path)
+            except OSError:
+                pass
+        if self.pidfile:
+            self.log.notice("Removing the pid file.")
+            try:
+                os.unlink(self.pidfile)
+            except OSError:
+                pass
+        self.log.warning("pyredis is now ready to exit, bye bye...")
+        return 0
+
+    # ----- cron
+    def cron(self) -> None:
+        """`hz` times a second: expiry, rehashing, metrics; once a second: client checks."""
+        hz = self.core.hz
+        self.keyspace.cron(active_rehashing=self.config["activerehashing"])
+        self.keyspace.active_expire_cycle(False, hz)
+        now = time.monotonic()
+        if now - self.last_metric >= METRIC_PERIOD:
+            self.last_metric = now
+            core = self.core
+            self.metrics.sample("ops", core.stat_numcommands, now)
+            self.metrics.sample("in", core.stat_net_input_bytes, now)
+            self.metrics.sample("out", core.stat_net_output_bytes, now)
+        if now - self.last_second >= 1.0:
+            self.last_second = now
+            self.core.clients_cron()
+
+    def reset_stats(self) -> None:
+        self.core.reset_stats()
+        self.keyspace.reset_stats()
+        self.metrics.reset()
+
+    # ----- clients, as CLIENT and RESET see them
+    def client_type(self, client) -> str:
+        return "normal"
+
+    def is_local(self, client) -> bool:
+        return client.is_unix or client.addr.rsplit(":", 1)[0] in ("127.0.0.1", "[::1]")
+
+    def reset_client(self, client) -> None:
+        client.proto = 2
+        client.select(0)
+        client.name = None
+        client.authenticated = not self.core.auth_required
+
+    def client_line(self, c) -> str:
+        """One line of CLIENT LIST / CLIENT INFO, with Redis's fields."""
+        now = self.keyspace.now_ms
+        flags = "N"
+        name = (c.name or b"").decode(errors="replace")
+        return (f"id={c.id} addr={c.addr} laddr={c.laddr} fd={c.fd} name={name} "
+                f"age={(now - c.ctime_ms) // 1000} idle={(now - c.last_interaction_ms) // 1000} "
+                f"flags={flags} db={c.db_index} sub=0 psub=0 ssub=0 multi=-1 "
+                f"qbuf={c.qbuf_len} qbuf-free={c.qbuf_free} argv-mem={c.argv_mem} multi-mem=0 "
+                f"rbs={c.obuf_mem} rbp={c.obuf_mem} obl={c.obuf_len} oll=0 omem={c.obuf_mem} "
+                f"tot-mem={c.obuf_mem + c.qbuf_len + c.qbuf_free + c.argv_mem} "
+                f"events=r{'w' if c.waiting_to_write else ''} cmd={c.last_command or 'NULL'} "
+                f"user=default redir=-1 resp={c.proto} "
+                f"lib-name={(c.lib_name or b'').decode(errors='replace')} "
+                f"lib-ver={(c.lib_ver or b'').decode(errors='replace')}")
+
+    def help_lines(self, name: str, container: CommandSpec) -> list:
+        """A container's HELP reply in Redis's layout, from the subcommands' declarations."""
+        lines = [f"{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"]
+        for sub in container.subcommands:
+            if sub.name == "help":
+                continue
+            lines.append(" ".join(sub.usage.split()[1:]))
+            lines.append("    " + sub.summary)
+        lines += ["HELP", "    Prints this help."]
+        return [Status(line) for line in lines]
+
+    # ----- the command table, as COMMAND sees it
+    def find_command(self, raw: bytes) -> CommandSpec | None:
+        name = raw.decode(errors="replace").lower()
+        parent, _, sub = name.partition("|")
+        spec = self.command_specs.get(parent)
+        if spec is None or not sub:
+            return spec
+        return next((s for s in spec.subcommands if s.name == sub), None)
+
+    def command_keys(self, args: list[bytes]) -> list[bytes]:
+        spec = self.find_command(args[0])
+        if spec is not None and spec.subcommands and len(args) >= 2:
+            spec = next((s for s in spec.subcommands if s.name == args[1].decode(
+                errors="replace").lower()), None)
+        if spec is None:
+            raise CommandError("ERR Invalid command specified")
+        argc = len(args)
+        if (spec.arity > 0 and argc != spec.arity) or argc < -spec.arity:
+            raise CommandError("ERR Invalid number of arguments specified for command")
+        if not spec.first_key:
+            raise CommandError("ERR The command has no key arguments")
+        last = spec.last_key if spec.last_key >= 0 else argc + spec.last_key
+        return [args[i] for i in range(spec.first_key, min(last, argc - 1) + 1, spec.key_step)]
