@@ -436,7 +436,7 @@ cdef int cmd_setrange(Client c) except -1:
     cdef Entry** link
     cdef Entry* e
     cdef bint wrong
-    cdef size_t vn = c.argl[2]
+    cdef size_t vn = c.argl[3]
     cdef Str* s
     if arg_ll(c, 2, &offset):
         return 0
@@ -466,7 +466,7 @@ cdef int cmd_setrange(Client c) except -1:
         e.v.p = s
         memset(str_bytes(s) + s.len, 0, <size_t>offset + vn - s.len)
         s.len = <size_t>offset + vn
-    memcpy(str_bytes(s) + offset, c.argv[2], vn)
+    memcpy(str_bytes(s) + offset, c.argv[3], vn)
     key_changed(c, 1)
     return reply_int(&c.out, <long long>s.len)
 

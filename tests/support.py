@@ -1,0 +1,249 @@
+"""Test support: real server processes, a raw RESP client, and a differential harness.
+
+Every test talks to a real `pyredis-server` process over a socket. Where behaviour matters the
+same commands also go to Debian's `redis-server` 7.0 and the raw reply bytes are compared.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pyredis_command() -> list[str]:
+    exe = shutil.which("pyredis-server")
+    return [exe] if exe else [sys.executable, "-m", "pyredis"]
+
+
+def redis_server_path() -> str | None:
+    return shutil.which("redis-server")
+
+
+class ServerProcess:
+    """A server process on a free port with a private directory; `args` are extra options."""
+
+    def __init__(self, command: list[str], args: tuple = (), port: int | None = None,
+                 default_args: bool = True):
+        self.port = port or free_port()
+        self.dir = tempfile.mkdtemp(prefix="pyredis-test-")
+        self.logfile = os.path.join(self.dir, "server.log")
+        base = ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir]
+        if default_args:
+            base += ["--save", "", "--appendonly", "no", "--logfile", self.logfile]
+        self.argv = command + base + [str(a) for a in args]
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 15.0) -> "ServerProcess":
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     cwd=self.dir)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.output()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(64).startswith((b"+PONG", b"-NOAUTH", b"-LOADING")):
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"server did not start: {self.output()}")
+
+    def output(self) -> str:
+        text = ""
+        if self.proc is not None and self.proc.stdout is not None and self.proc.poll() is not None:
+            text += self.proc.stdout.read().decode(errors="replace")
+        if os.path.exists(self.logfile):
+            with open(self.logfile, errors="replace") as f:
+                text += f.read()
+        return text
+
+    def log(self) -> str:
+        if os.path.exists(self.logfile):
+            with open(self.logfile, errors="replace") as f:
+                return f.read()
+        return ""
+
+    def stop(self, sig=signal.SIGTERM, timeout: float = 10.0) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return self.proc.returncode
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def client(self, **kw):
+        import redis
+        kw.setdefault("protocol", 2)
+        return redis.Redis(port=self.port, **kw)
+
+    def raw(self) -> "RawClient":
+        return RawClient(self.port)
+
+
+def start_pyredis(*args, **kw) -> ServerProcess:
+    return ServerProcess(pyredis_command(), args, **kw).start()
+
+
+def start_redis(*args, **kw) -> ServerProcess:
+    return ServerProcess([redis_server_path()], args, **kw).start()
+
+
+# ---------------------------------------------------------------------------------------------
+# Raw RESP client: replies come back as the exact bytes the server sent
+# ---------------------------------------------------------------------------------------------
+
+def encode(*args) -> bytes:
+    """A RESP multibulk request."""
+    parts = [b"*%d\r\n" % len(args)]
+    for a in args:
+        if isinstance(a, str):
+            a = a.encode()
+        elif isinstance(a, int):
+            a = str(a).encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(parts)
+
+
+class ConnectionClosed(Exception):
+    pass
+
+
+class RawClient:
+    def __init__(self, port: int, timeout: float = 5.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = b""
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def _fill(self) -> None:
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionClosed()
+        self.buf += data
+
+    def _line(self, pos: int) -> tuple[bytes, int]:
+        while True:
+            end = self.buf.find(b"\r\n", pos)
+            if end >= 0:
+                return self.buf[pos:end], end + 2
+            self._fill()
+
+    def _skip(self, pos: int) -> int:
+        """Position just after the reply starting at pos."""
+        line, nxt = self._line(pos)
+        kind, body = line[:1], line[1:]
+        if kind in (b"+", b"-", b":", b"_", b",", b"#", b"("):
+            return nxt
+        if kind in (b"$", b"=", b"!"):
+            n = int(body)
+            if n < 0:
+                return nxt
+            while len(self.buf) < nxt + n + 2:
+                self._fill()
+            return nxt + n + 2
+        if kind in (b"*", b"~", b">", b"%", b"|"):
+            n = int(body)
+            if kind in (b"%", b"|"):
+                n *= 2
+            for _ in range(max(n, 0)):
+                nxt = self._skip(nxt)
+            if kind == b"|":
+                nxt = self._skip(nxt)
+            return nxt
+        raise ValueError(f"bad reply start {line!r}")
+
+    def read_reply(self) -> bytes:
+        """The raw bytes of the next complete reply."""
+        end = self._skip(0)
+        reply, self.buf = self.buf[:end], self.buf[end:]
+        return reply
+
+    def call(self, *args) -> bytes:
+        self.send(encode(*args))
+        return self.read_reply()
+
+    def read_all(self, wait: float = 0.3) -> tuple[bytes, bool]:
+        """Everything the server sends within `wait` seconds; (data, closed)."""
+        self.sock.settimeout(wait)
+        data, closed = self.buf, False
+        self.buf = b""
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    closed = True
+                    break
+                data += chunk
+        except (socket.timeout, ConnectionResetError):
+            pass
+        return data, closed
+
+
+# ---------------------------------------------------------------------------------------------
+# Differential harness
+# ---------------------------------------------------------------------------------------------
+
+class Differential:
+    """Runs the same commands on pyredis and redis-server and compares raw replies."""
+
+    def __init__(self, ours: ServerProcess, ref: ServerProcess, proto: int = 2):
+        self.ours = ours.raw()
+        self.ref = ref.raw()
+        self.proto = proto
+        for c in (self.ours, self.ref):
+            c.call("FLUSHALL")
+            if proto == 3:
+                c.call("HELLO", "3")
+
+    def close(self):
+        self.ours.close()
+        self.ref.close()
+
+    def both(self, *args) -> tuple[bytes, bytes]:
+        return self.ours.call(*args), self.ref.call(*args)
+
+    def check(self, *args) -> bytes:
+        """Send one command to both; assert identical replies; return the reply."""
+        ours, ref = self.both(*args)
+        assert ours == ref, f"{args!r}: pyredis {ours!r} != redis {ref!r}"
+        return ours
+
+    def check_all(self, commands) -> None:
+        for args in commands:
+            self.check(*args)
