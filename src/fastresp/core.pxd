@@ -1,7 +1,7 @@
 # The server core: connections (Client), the command table, dispatch and the event loop.
 from cpython.object cimport PyObject
 from fastresp.reply cimport ReplyBuf
-from fastresp.parser cimport ParseState
+from fastresp.parser cimport ParseState, ParseLimits
 from fastresp.keyspace cimport Keyspace, Db
 from fastresp.includes.libc_extra cimport sockaddr_storage
 
@@ -130,6 +130,7 @@ cdef class Core:
     cdef public long long stat_net_output_bytes
     cdef public long long stat_total_error_replies
     cdef public long long stat_reads
+    cdef public long long stat_python_calls  # commands that ran a Python handler
     cdef public long long stat_writes
     cdef ErrorStat errorstats[128]
     cdef int nerrorstats
@@ -142,6 +143,7 @@ cdef class Core:
     cdef public object on_close      # Python callable(client) when a connection ends
     cdef public object log           # Python callable(level, message)
     cdef long long next_cron_us
+    cdef long long clock_us          # end of the last command of the running batch, or 0
     cdef str _unix_addr              # unixsocket path, for the addresses of its clients
 
     cdef Command* lookup(self, const char* name, size_t n) noexcept
@@ -150,6 +152,7 @@ cdef class Core:
     cdef int count_error(self, const char* msg, size_t n) noexcept
     cdef int read_client(self, Client c) except -1
     cdef int process_input(self, Client c, char* buf, size_t n) except -1
+    cdef int _run_commands(self, Client c, char* buf, size_t n, ParseLimits* lim) except -1
     cdef int write_client(self, Client c) except -1
     cdef int queue_write(self, Client c) except -1
     cdef int flush_pending(self) except -1

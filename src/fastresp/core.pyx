@@ -534,6 +534,7 @@ cdef class Core:
         self.stat_net_input_bytes = self.stat_net_output_bytes = 0
         self.stat_total_error_replies = 0
         self.stat_reads = self.stat_writes = 0
+        self.stat_python_calls = 0
 
     cdef int count_error(self, const char* msg, size_t n) noexcept:
         """INFO errorstats: count the error by its prefix (the first word, else ERR)."""
@@ -580,8 +581,10 @@ cdef class Core:
         return self.execute(c, cmd)
 
     cdef int execute(self, Client c, Command* cmd) except -1:
-        """Run a command whose checks passed, with statistics."""
-        cdef long long start = monotonic_us()
+        """Run a command whose checks passed, with statistics. Its duration is measured from
+        the end of the previous command of the same batch (one clock read per command)."""
+        cdef long long start = self.clock_us if self.clock_us else monotonic_us()
+        cdef long long end
         cdef long long errors = c.errors
         c.cmd = cmd
         c.flags |= CLIENT_IN_CALL
@@ -589,6 +592,7 @@ cdef class Core:
             if cmd.native != NULL:
                 cmd.native(c)
             else:
+                self.stat_python_calls += 1
                 self._call_python(c, cmd)
         except MemoryError:
             c.error_cstr(b"OOM command not allowed when used memory > 'maxmemory'.")
@@ -596,7 +600,10 @@ cdef class Core:
             self._internal_error(c, exc)
         finally:
             c.flags &= ~CLIENT_IN_CALL
-        cmd.usec += monotonic_us() - start
+        end = monotonic_us()
+        if self.clock_us:
+            self.clock_us = end
+        cmd.usec += end - start
         cmd.calls += 1
         if c.errors != errors:
             cmd.failed_calls += 1
@@ -706,9 +713,19 @@ cdef class Core:
         cdef ParseLimits lim
         cdef int r, i
         lim.max_bulk = self.proto_max_bulk_len
+        self.clock_us = monotonic_us()
+        try:
+            self._run_commands(c, buf, n, &lim)
+        finally:
+            self.clock_us = 0
+        return 0
+
+    cdef int _run_commands(self, Client c, char* buf, size_t n, ParseLimits* lim) except -1:
+        """Parse and execute every complete command in buf[0:n]."""
+        cdef int r, i
         while not (c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_CLOSED)):
             lim.unauthenticated = self.auth_required and not c.authenticated
-            r = parse_command(&c.ps, buf, n, &lim)
+            r = parse_command(&c.ps, buf, n, lim)
             if r == PARSE_NEED_MORE:
                 break
             if FR_UNLIKELY(r == PARSE_ERROR):
@@ -969,7 +986,7 @@ cdef class Core:
                 if not self.running:
                     break
             self._before_sleep()
-            timeout = <int>((self.next_cron_us - monotonic_us() + 999) // 1000)
+            timeout = <int>((self.next_cron_us - now + 999) // 1000)
             if timeout < 0:
                 timeout = 0
             n = pb_wait(self.poll, fds, masks, PB_MAX_BATCH, timeout)
@@ -998,7 +1015,9 @@ cdef class Core:
         self._before_sleep()
 
     cdef int _before_sleep(self) except -1:
-        self.keyspace._active_expire(True, self.hz)
+        # the fast expiry cycle runs only after a slow cycle ran out of time or left stale keys
+        if self.keyspace.expire_timelimit_hit or self.keyspace.st.expired_stale_perc > 0.01:
+            self.keyspace._active_expire(True, self.hz)
         self.flush_pending()
         if self.to_close:
             self._close_scheduled()
