@@ -15,6 +15,7 @@ exit code is 1 when a ratio misses its target.  See benchmarks/README.md.
 import argparse
 import csv
 import io
+import os
 import re
 import shlex
 import statistics
@@ -30,8 +31,12 @@ DEFAULT_TESTS = "set,get,incr,mset,ping_inline,ping_mbulk"
 DEFAULT_PIPELINES = "1,16"
 
 FIELDS = ["test", "pipeline", "requests", "pyredis_rps", "redis_rps", "ratio",
-          "rounds", "pyredis_min", "pyredis_max", "redis_min", "redis_max",
-          "pyredis_runs", "redis_runs", "target", "note"]
+          "pair_ratio", "rounds", "pyredis_min", "pyredis_max", "redis_min",
+          "redis_max", "pyredis_runs", "redis_runs", "target", "note"]
+
+# A row whose max/min over the rounds exceeds this (either server) is
+# flagged as noisy in its note.
+NOISY_SPREAD = 1.3
 
 
 # --------------------------------------------------------------------------
@@ -138,6 +143,11 @@ def parse_args(argv=None):
     ap.add_argument("--targets", default=None,
                     help="e.g. 'P1:*>=0.9,P16:set,get,incr>=0.8': exit 1 if "
                          "a ratio pyredis/redis misses its target")
+    ap.add_argument("--target-on", choices=["ratio", "pair_ratio"],
+                    default="ratio",
+                    help="which column --targets checks: ratio (median "
+                         "pyredis rps / median redis rps) or pair_ratio "
+                         "(median of the per-round ratios)")
     args = ap.parse_args(argv)
     args.tests = [t.strip().lower() for t in args.tests.split(",")
                   if t.strip()]
@@ -256,7 +266,7 @@ def summarize(vals):
     return round(statistics.median(vals), 2), min(vals), max(vals)
 
 
-def check_targets(rows, rules):
+def check_targets(rows, rules, column="ratio"):
     """Annotate rows with their target; return list of failure messages."""
     failures = []
     for row in rows:
@@ -267,10 +277,10 @@ def check_targets(rows, rules):
             continue
         thr = max(t for t, _ in wanted)
         row["target"] = thr
-        ratio = row["ratio"]
+        ratio = row[column]
         if ratio is None or ratio < thr:
-            failures.append("P%d %s: ratio %s < target %.2f (rule %s)"
-                            % (row["pipeline"], row["test"],
+            failures.append("P%d %s: %s %s < target %.2f (rule %s)"
+                            % (row["pipeline"], row["test"], column,
                                "n/a" if ratio is None else "%.3f" % ratio,
                                thr, " / ".join(t for _, t in wanted)))
     seen = {(r["pipeline"], r["test"]) for r in rows}
@@ -290,9 +300,10 @@ def main(argv=None):
     cpu = 0 if args.taskset else None
     servers = [Server("pyredis", args.pyredis_cmd, cpu, args.start_timeout),
                Server("redis", args.redis_cmd, cpu, args.start_timeout)]
-    # rps[(name, pipeline)][label] -> list; errors likewise
+    # rps[(name, pipeline)][label][round] -> rps; errors[key][label] -> list
     rps, errors, order = {}, {}, []
     started = time.monotonic()
+    load_before = os.getloadavg()
     try:
         for s in servers:
             s.start()
@@ -316,15 +327,15 @@ def main(argv=None):
                             errors.setdefault(key, {}) \
                                   .setdefault(s.label, []).append(err)
                             if key not in rps:   # a row even with no number
-                                rps[key] = {"pyredis": [], "redis": []}
+                                rps[key] = {"pyredis": {}, "redis": {}}
                                 order.append(key)
                             line.append("%s FAILED (%s)" % (s.label, err))
                         for name, v in res.items():
                             key = (name, pipe)
                             if key not in rps:
-                                rps[key] = {"pyredis": [], "redis": []}
+                                rps[key] = {"pyredis": {}, "redis": {}}
                                 order.append(key)
-                            rps[key][s.label].append(v)
+                            rps[key][s.label][rnd] = v
                             line.append("%s %s %s" % (name, s.label,
                                                       fmt_num(v)))
                     log("[%d/%d round %d P%d n=%d] %s"
@@ -342,42 +353,54 @@ def main(argv=None):
     for key in sorted(order, key=lambda k: (args.pipelines.index(k[1]),
                                             order.index(k))):
         name, pipe = key
-        py_med, py_min, py_max = summarize(rps[key]["pyredis"])
-        r_med, r_min, r_max = summarize(rps[key]["redis"])
+        py, rd = rps[key]["pyredis"], rps[key]["redis"]
+        py_med, py_min, py_max = summarize(list(py.values()))
+        r_med, r_min, r_max = summarize(list(rd.values()))
+        pairs = [py[r] / rd[r] for r in py if r in rd and rd[r]]
         notes = []
         for label, errs in errors.get(key, {}).items():
             notes.append("%s: %d/%d runs failed (%s)"
                          % (label, len(errs), args.rounds, errs[-1]))
+        spreads = [(label, hi / lo) for label, lo, hi in
+                   (("pyredis", py_min, py_max), ("redis", r_min, r_max))
+                   if lo and hi / lo > NOISY_SPREAD]
+        if spreads:
+            notes.append("noisy: max/min " + ", ".join(
+                "%s %.2f" % sp for sp in spreads))
         rows.append({
             "test": name, "pipeline": pipe,
             "requests": args.requests_for(pipe),
             "pyredis_rps": py_med, "redis_rps": r_med,
             "ratio": (round(py_med / r_med, 3) if py_med and r_med
                       else None),
+            "pair_ratio": (round(statistics.median(pairs), 3) if pairs
+                           else None),
             "rounds": args.rounds,
             "pyredis_min": py_min, "pyredis_max": py_max,
             "redis_min": r_min, "redis_max": r_max,
-            "pyredis_runs": len(rps[key]["pyredis"]),
-            "redis_runs": len(rps[key]["redis"]),
+            "pyredis_runs": len(py), "redis_runs": len(rd),
             "target": None, "note": "; ".join(notes) or None,
         })
-    failures = check_targets(rows, args.target_rules)
+    failures = check_targets(rows, args.target_rules, args.target_on)
+    load_after = os.getloadavg()
 
     log("")
     log("median requests/s over %d rounds (min..max), -c %d -r %d -d %d, "
-        "%.0fs total" % (args.rounds, args.clients, args.keyspace,
-                         args.datasize, time.monotonic() - started))
+        "%.0fs total, load average %.2f before, %.2f after"
+        % (args.rounds, args.clients, args.keyspace, args.datasize,
+           time.monotonic() - started, load_before[0], load_after[0]))
+    tcol = args.target_on
     print_table(
         ["test", "P", "pyredis rps", "(min..max)", "redis rps", "(min..max)",
-         "ratio", "target"],
+         "ratio", "pair", "target"],
         [[r["test"], r["pipeline"], fmt_num(r["pyredis_rps"]),
           "(%s..%s)" % (fmt_num(r["pyredis_min"]), fmt_num(r["pyredis_max"])),
           fmt_num(r["redis_rps"]),
           "(%s..%s)" % (fmt_num(r["redis_min"]), fmt_num(r["redis_max"])),
-          fmt_num(r["ratio"], 3),
+          fmt_num(r["ratio"], 3), fmt_num(r["pair_ratio"], 3),
           "" if r["target"] is None else
-          (">=%.2f %s" % (r["target"], "ok" if r["ratio"] is not None
-                          and r["ratio"] >= r["target"] else "MISS"))]
+          (">=%.2f %s" % (r["target"], "ok" if r[tcol] is not None
+                          and r[tcol] >= r["target"] else "MISS"))]
          for r in rows])
     for r in rows:
         if r["note"]:
@@ -389,9 +412,14 @@ def main(argv=None):
         "keyspace": args.keyspace, "datasize": args.datasize,
         "rounds": args.rounds, "pipelines": args.pipelines,
         "tests": args.tests, "taskset": args.taskset,
-        "targets": args.targets,
+        "targets": args.targets, "target_on": args.target_on,
         "target_failures": failures,
-        "runs": {"%s P%d" % k: v for k, v in rps.items()},
+        "loadavg_before": load_before, "loadavg_after": load_after,
+        # every run: {"set P1": {"pyredis": [rps per round or null], ...}}
+        "runs": {"%s P%d" % k: {label: [v[label].get(r)
+                                        for r in range(args.rounds)]
+                                for label in v}
+                 for k, v in rps.items()},
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     benchutil.emit(rows, FIELDS, meta, args.format, args.out)

@@ -444,7 +444,12 @@ def print_table(headers, rows, file=sys.stderr):
 
 def emit(rows, fieldnames, meta, fmt, out_path=None):
     """Machine-readable results on stdout (csv or json), JSON to out_path."""
-    doc = {"meta": meta, "results": rows}
+    ordered = []
+    for r in rows:      # columns in fieldnames order, any others after
+        o = {k: r.get(k) for k in fieldnames}
+        o.update((k, v) for k, v in r.items() if k not in o)
+        ordered.append(o)
+    doc = {"meta": meta, "results": ordered}
     if fmt == "json":
         json.dump(doc, sys.stdout, indent=2)
         sys.stdout.write("\n")
