@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """Generic key commands and the hot connection commands (PING, ECHO, SELECT), with Redis 7.0's
 replies and errors. HANDLERS maps names to handlers for pyredis.commands."""
-from libc.stdlib cimport realloc, free
+from libc.stdlib cimport malloc, realloc, free
 from libc.string cimport strlen
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 from libc.stdint cimport uint64_t, uint32_t
@@ -23,7 +23,8 @@ from fastresp.includes.libc_extra cimport (ERR_NO_SUCH_KEY, ERR_DB_INDEX, ERR_SA
                                            ERR_EXPIRE_TIME_FMT, ERR_NX_XX_GT_LT, ERR_GT_AND_LT,
                                            ERR_INVALID_CURSOR, ERR_NOT_INTEGER, ERR_ARITY_FMT,
                                            ERR_INVALID_FIRST_DB, ERR_INVALID_SECOND_DB,
-                                           ERR_INT_RANGE, snprintf)
+                                           ERR_INT_RANGE, ERR_UNSUPPORTED_OPTION_FMT,
+                                           snprintf)
 
 cdef long long LLONG_MAX_V = LLONG_MAX
 cdef long long LLONG_MIN_V = LLONG_MIN
@@ -159,7 +160,10 @@ cdef int ttl_generic(Client c, bint in_ms, bint absolute) except -1:
     ttl = when if absolute else when - c.db.st.now_ms
     if ttl < 0:
         ttl = 0
-    return reply_int(&c.out, ttl if in_ms else (ttl + 500) // 1000)
+    if in_ms:
+        return reply_int(&c.out, ttl)
+    # (ttl + 500) / 1000 without overflowing near LLONG_MAX (PEXPIREAT k 9223372036854775807)
+    return reply_int(&c.out, ttl // 1000 + (1 if ttl % 1000 >= 500 else 0))
 
 
 # TTL key
@@ -182,12 +186,28 @@ cdef int cmd_pexpiretime(Client c) except -1:
     return ttl_generic(c, True, True)
 
 
+cdef int unsupported_option(Client c, int j) except -1:
+    """"ERR Unsupported option <arg>" with the whole argument up to its first NUL byte (Redis
+    formats it with %s and does not cut it), line breaks turned into spaces."""
+    cdef size_t take = cstr_len(c.argv[j], c.argl[j]), cap = take + 64, k
+    cdef char* buf = <char*>malloc(cap)
+    cdef int n
+    if buf == NULL:
+        raise MemoryError()
+    try:
+        n = snprintf(buf, cap, ERR_UNSUPPORTED_OPTION_FMT, <int>take, c.argv[j])
+        for k in range(<size_t>n):
+            if buf[k] == b'\r' or buf[k] == b'\n':
+                buf[k] = b' '
+        c.error(buf, <size_t>n)
+    finally:
+        free(buf)
+    return 1
+
+
 cdef int expire_options(Client c, int* flags) except -1:
     """NX | XX | GT | LT after the time argument; 1 after an error."""
     cdef int j, f = 0
-    cdef char buf[256]
-    cdef int n
-    cdef size_t take
     for j in range(3, c.argc):
         if arg_is(c.argv[j], c.argl[j], b"nx", 2):
             f |= EXPIRE_NX
@@ -198,15 +218,7 @@ cdef int expire_options(Client c, int* flags) except -1:
         elif arg_is(c.argv[j], c.argl[j], b"lt", 2):
             f |= EXPIRE_LT
         else:
-            take = cstr_len(c.argv[j], c.argl[j])
-            if take > 200:
-                take = 200
-            n = snprintf(buf, sizeof(buf), b"ERR Unsupported option %.*s", <int>take, c.argv[j])
-            for take in range(<size_t>n):
-                if buf[take] == b'\r' or buf[take] == b'\n':
-                    buf[take] = b' '
-            c.error(buf, <size_t>n)
-            return 1
+            return unsupported_option(c, j)
     if (f & EXPIRE_NX) and (f & (EXPIRE_XX | EXPIRE_GT | EXPIRE_LT)):
         c.error_cstr(ERR_NX_XX_GT_LT)
         return 1
@@ -331,7 +343,8 @@ cdef int cmd_copy(Client c) except -1:
     cdef Db* dst = c.db
     cdef bint replace = False
     cdef int j = 3
-    cdef long long idx, when
+    cdef int idx
+    cdef long long when
     cdef uint64_t h, hd
     cdef Entry* src
     cdef Entry* copy
@@ -339,11 +352,11 @@ cdef int cmd_copy(Client c) except -1:
         if arg_is(c.argv[j], c.argl[j], b"replace", 7):
             replace = True
         elif arg_is(c.argv[j], c.argl[j], b"db", 2) and j < c.argc - 1:
-            if arg_ll(c, j + 1, &idx):
+            if arg_int(c, j + 1, &idx):
                 return 0
             if idx < 0 or idx >= c.core.keyspace.ndbs:
                 return c.error_cstr(ERR_DB_INDEX)
-            dst = c.core.keyspace.db(<int>idx)
+            dst = c.core.keyspace.db(idx)
             j += 1
         else:
             return syntax_error(c)
@@ -479,9 +492,9 @@ cdef int cmd_scan(Client c) except -1:
     cdef long long n = 0
     cdef char numbuf[LONG_STR_SIZE]
     cdef Entry* e
-    cdef Entry* found
     cdef uint64_t h
     cdef const char* ename
+    cdef bint expired, keep
     if not parse_scan_cursor(c.argv[1], c.argl[1], &cursor):
         return c.error_cstr(ERR_INVALID_CURSOR)
     while j < c.argc:
@@ -504,7 +517,9 @@ cdef int cmd_scan(Client c) except -1:
     col.items = NULL
     col.n = col.cap = 0
     try:
-        iterations = count * 10
+        # at most 10 * COUNT steps (so a sparse table cannot make one call slow); Redis's
+        # count * 10 overflows for huge counts, which leaves the walk unbounded: saturate
+        iterations = count * 10 if count <= LLONG_MAX_V // 10 else LLONG_MAX_V
         while True:
             cursor = dict_scan(&c.db.kv, cursor, collect_entry, &col)
             if not cursor:
@@ -512,8 +527,8 @@ cdef int cmd_scan(Client c) except -1:
             iterations -= 1
             if iterations < 0 or col.n >= <size_t>count:
                 break
-        # filter and reply: the key objects stay valid until we delete expired ones, and
-        # deleting an entry never frees another
+        # filter and reply: the collected entries stay valid until we delete an expired one
+        # (after its last use), and deleting an entry never frees another
         reply_array(&c.out, 2)
         reply_bulk(&c.out, numbuf, ull2string(numbuf, cursor))
         at = reply_defer(&c.out)
@@ -521,13 +536,20 @@ cdef int cmd_scan(Client c) except -1:
             e = col.items[i]
             if pat != NULL and not glob_match(pat, plen, entry_key(e), entry_keylen(e), False):
                 continue
-            if tname != NULL:
-                found = lookup(c.db, entry_key(e), entry_keylen(e), LOOKUP_NOTOUCH | LOOKUP_NOEXPIRE, &h, NULL)
-                ename = type_name(entry_type(found) if found != NULL else -1)
-                if not arg_is(tname, tlen, ename, strlen(ename)):
-                    continue
             h = key_hash(c.db.st, entry_key(e), entry_keylen(e))
-            if entry_has_ttl(e) and c.db.st.now_ms > get_expire(c.db, e, h):
+            expired = entry_has_ttl(e) and c.db.st.now_ms > get_expire(c.db, e, h)
+            if tname != NULL:
+                # Redis looks the key up for its type (a read: hit/miss statistics, lazy
+                # expiry). An expired key is deleted there and has type "none"; the expiry
+                # filter that follows no longer finds it, so TYPE none returns it.
+                ename = type_name(-1 if expired else entry_type(e))
+                keep = arg_is(tname, tlen, ename, strlen(ename))
+                if keep:
+                    reply_bulk(&c.out, entry_key(e), entry_keylen(e))
+                    n += 1
+                lookup(c.db, entry_key(e), entry_keylen(e), LOOKUP_NOTOUCH, &h, NULL)  # may free e
+                continue
+            if expired:
                 db_delete(c.db, entry_key(e), entry_keylen(e))
                 c.db.st.expired_keys += 1
                 continue

@@ -3,8 +3,8 @@
 
 glob_match is iterative: on a mismatch it backtracks to the most recent '*' only, which gives
 the same answers as Redis's recursive matcher (every non-star token consumes exactly one byte)
-in O(len(pattern) * len(string)) time. Like Redis it gives up (no match) past
-GLOB_MAX_STARS star groups.
+in O(len(pattern) * len(string)) time. Like Redis it gives up (no match) when the match reaches
+a star group past GLOB_MAX_STARS with more pattern after it.
 """
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy
@@ -23,6 +23,9 @@ cdef inline bint _too_big(long double v) noexcept nogil:
 cdef int string2ld(const char* s, size_t n, long double* out) noexcept nogil:
     """Parse s[0:n] as a long double as Redis's string2ld does (strtold over a NUL-terminated
     copy, no leading space, no trailing garbage, no NaN, no overflow). Returns 1 or 0."""
+    # without this, assigning errno below would make a local variable and the ERANGE
+    # checks would never fire
+    global errno
     cdef char small[SMALL_NUMBER_BUF]
     cdef char* buf = small
     cdef char* end
@@ -36,7 +39,7 @@ cdef int string2ld(const char* s, size_t n, long double* out) noexcept nogil:
             return 0
     memcpy(buf, s, n)
     buf[n] = 0
-    errno = 0
+    errno = 0          # the C variable: see the `global errno` above
     v = strtold(buf, &end)
     ok = not (isspace(<unsigned char>buf[0]) or end[0] != 0 or
               (errno == ERANGE and (_too_big(v) or v == 0)) or isnan(v))
@@ -49,6 +52,9 @@ cdef int string2ld(const char* s, size_t n, long double* out) noexcept nogil:
 
 cdef int string2d(const char* s, size_t n, double* out) noexcept nogil:
     """Parse s[0:n] as a double as Redis's string2d does: the whole text must be consumed."""
+    # without this, assigning errno below would make a local variable and the ERANGE
+    # checks would never fire
+    global errno
     cdef char small[SMALL_NUMBER_BUF]
     cdef char* buf = small
     cdef char* end
@@ -62,7 +68,7 @@ cdef int string2d(const char* s, size_t n, double* out) noexcept nogil:
             return 0
     memcpy(buf, s, n)
     buf[n] = 0
-    errno = 0
+    errno = 0          # the C variable: see the `global errno` above
     v = strtod(buf, &end)
     ok = not (isspace(<unsigned char>buf[0]) or <size_t>(end - buf) != n or
               (errno == ERANGE and (_too_big(v) or v == 0)) or isnan(v))
@@ -127,6 +133,9 @@ cdef size_t d2string(char* buf, size_t cap, double v) noexcept nogil:
 cdef int parse_scan_cursor(const char* s, size_t n, unsigned long long* out) noexcept nogil:
     """Parse a SCAN cursor as Redis does (strtoul over a NUL-terminated copy: an empty
     string is 0, a leading '-' wraps around). Returns 1, or 0 for "invalid cursor"."""
+    # without this, assigning errno below would make a local variable and the ERANGE
+    # checks would never fire
+    global errno
     cdef char small[SMALL_NUMBER_BUF]
     cdef char* buf = small
     cdef char* end
@@ -138,7 +147,7 @@ cdef int parse_scan_cursor(const char* s, size_t n, unsigned long long* out) noe
             return 0
     memcpy(buf, s, n)
     buf[n] = 0
-    errno = 0
+    errno = 0          # the C variable: see the `global errno` above
     v = strtoul(buf, &end, 10)
     ok = not (isspace(<unsigned char>buf[0]) or end[0] != 0 or errno == ERANGE)
     if buf != small:
@@ -198,28 +207,38 @@ cdef inline bint _class_matches(const char* pat, size_t plen, size_t* pp, char c
 
 cdef bint glob_match(const char* pat, size_t plen, const char* s, size_t slen,
                      bint nocase) noexcept nogil:
-    """Redis glob: '*', '?', '[abc]', '[^a-z]', '\\x' escapes; optionally case-insensitive."""
+    """Redis glob: '*', '?', '[abc]', '[^a-z]', '\\x' escapes; optionally case-insensitive.
+
+    Redis 7.0's rules, including its corner cases: an empty string matches only the empty
+    pattern (even "*" does not match it: callers special-case a lone "*"), and reaching the
+    (GLOB_MAX_STARS + 1)-th star group with text left to match, when more pattern follows
+    it, is "no match" (Redis's recursion-depth cap)."""
     cdef size_t p = 0, i = 0, star_p = 0, star_i = 0
     cdef bint have_star = False, ok
     cdef int stars = 0
     cdef size_t q
+    if slen == 0:
+        return plen == 0
     while True:
-        if p < plen and pat[p] == b'*':
+        if i == slen:
+            # the text is used up: only trailing stars may remain
             while p < plen and pat[p] == b'*':
                 p += 1
+            if p == plen:
+                return True
+        elif p < plen and pat[p] == b'*':
+            while p < plen and pat[p] == b'*':
+                p += 1
+            if p == plen:
+                return True
             stars += 1
             if stars > GLOB_MAX_STARS:
                 return False
-            if p == plen:
-                return True
             have_star = True
             star_p = p
             star_i = i
             continue
-        if i == slen:
-            break
-        ok = False
-        if p < plen:
+        elif p < plen:
             q = p
             if pat[p] == b'?':
                 ok = True
@@ -233,6 +252,9 @@ cdef bint glob_match(const char* pat, size_t plen, const char* s, size_t slen,
                 p = q + 1
                 i += 1
                 continue
+        # mismatch: let the most recent star absorb one more byte (a star never needs to
+        # absorb the whole rest of the text: the pattern after it is not empty and each of
+        # its tokens consumes a byte)
         if not have_star:
             return False
         star_i += 1
@@ -240,9 +262,6 @@ cdef bint glob_match(const char* pat, size_t plen, const char* s, size_t slen,
             return False
         p = star_p
         i = star_i
-    while p < plen and pat[p] == b'*':
-        p += 1
-    return p == plen
 
 
 def glob(pattern, string, bint nocase=False):
