@@ -45,10 +45,12 @@ def main(argv: list[str] | None = None) -> None:
         else:
             sys.stderr.write(str(err))
         sys.exit(1)
-    sys.exit(run(config, cmdline.config_file is not None))
+    sys.exit(run(config, bool(argv)))
 
 
-def run(config: Config, has_config_file: bool) -> int:
+def run(config: Config, configured: bool) -> int:
+    """Start serving with a loaded configuration; `configured`: anything was given on the
+    command line (else Redis warns that the defaults are used)."""
     from pyredis.server import Server, StartupError
     if config["daemonize"]:
         daemonize()
@@ -57,7 +59,7 @@ def run(config: Config, has_config_file: bool) -> int:
     log.warning("oO0OoO0OoO0Oo pyredis is starting oO0OoO0OoO0Oo")
     log.warning(f"pyredis version={__version__} (Redis {REDIS_VERSION} compatible), "
                 f"bits={64 if sys.maxsize > 2**32 else 32}, pid={os.getpid()}, just started")
-    if has_config_file:
+    if configured:
         log.warning("Configuration loaded")
     else:
         log.warning("Warning: no config file specified, using the default config. In order to "

@@ -13,3 +13,13 @@ PROTOCOL_VERSION_NOT_INT = "ERR Protocol version is not an integer or out of ran
 WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
 AUTH_NOT_CONFIGURED = ("ERR AUTH <password> called without any password configured for the "
                        "default user. Are you sure your configuration is correct?")
+HELLO_NOAUTH = ("NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+                "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
+                "select the RESP protocol version at the same time")
+CLIENT_NAME_CHARS = "ERR Client names cannot contain spaces, newlines or special characters."
+
+
+def subcommand_syntax(args) -> str:
+    """Redis's addReplySubcommandSyntaxError, for a command given as a list of bytes."""
+    return ("ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
+            % (args[1][:128].decode(errors="replace"), args[0].decode(errors="replace").upper()))

@@ -13,7 +13,8 @@ from pyredis import __version__
 
 DEFAULT_SECTIONS = ("server", "clients", "memory", "persistence", "stats", "replication", "cpu",
                     "modules", "errorstats", "cluster", "keyspace")
-ALL_SECTIONS = DEFAULT_SECTIONS[:-3] + ("commandstats", "errorstats", "cluster", "keyspace")
+ALL_SECTIONS = DEFAULT_SECTIONS[:-3] + ("commandstats", "errorstats", "latencystats", "cluster",
+                                        "keyspace")
 
 
 def human_bytes(n: int) -> str:
@@ -94,6 +95,9 @@ def section_memory(s) -> list:
     rss = rss_bytes()
     maxmemory = s.config["maxmemory"]
     system = total_system_memory()
+    # no allocator statistics here: the allocator's view is the heap in use, resident = RSS
+    allocated = active = used
+    lua = 31744                    # what an idle Redis reports for its scripting VM
     return [
         ("used_memory", used),
         ("used_memory_human", human_bytes(used)),
@@ -107,22 +111,41 @@ def section_memory(s) -> list:
         ("used_memory_dataset", max(used - s.memory_startup, 0)),
         ("used_memory_dataset_perc", "%.2f%%" % (max(used - s.memory_startup, 0) * 100 / used
                                                  if used else 0)),
+        ("allocator_allocated", allocated),
+        ("allocator_active", active),
+        ("allocator_resident", rss),
         ("total_system_memory", system),
         ("total_system_memory_human", human_bytes(system)),
-        ("used_memory_lua", 31744),
-        ("used_memory_lua_human", "31.00K"),
+        ("used_memory_lua", lua),
+        ("used_memory_vm_eval", lua),
+        ("used_memory_lua_human", human_bytes(lua)),
+        ("used_memory_scripts_eval", 0),
+        ("number_of_cached_scripts", 0),
+        ("number_of_functions", 0),
+        ("number_of_libraries", 0),
+        ("used_memory_vm_functions", 0),
+        ("used_memory_vm_total", lua),
+        ("used_memory_vm_total_human", human_bytes(lua)),
+        ("used_memory_functions", 0),
         ("used_memory_scripts", 0),
         ("used_memory_scripts_human", "0B"),
-        ("number_of_cached_scripts", 0),
         ("maxmemory", maxmemory),
         ("maxmemory_human", human_bytes(maxmemory)),
         ("maxmemory_policy", s.config["maxmemory-policy"]),
+        ("allocator_frag_ratio", "%.2f" % (active / allocated if allocated else 0)),
+        ("allocator_frag_bytes", active - allocated),
+        ("allocator_rss_ratio", "%.2f" % (rss / active if active else 0)),
+        ("allocator_rss_bytes", rss - active),
+        ("rss_overhead_ratio", "%.2f" % (rss / rss if rss else 0)),
+        ("rss_overhead_bytes", 0),
         ("mem_fragmentation_ratio", "%.2f" % (rss / used if used else 0)),
         ("mem_fragmentation_bytes", rss - used),
         ("mem_not_counted_for_evict", 0),
         ("mem_replication_backlog", 0),
+        ("mem_total_replication_buffers", 0),
         ("mem_clients_slaves", 0),
         ("mem_clients_normal", sum(c.obuf_mem + c.qbuf_len for c in s.core.clients.values())),
+        ("mem_cluster_links", 0),
         ("mem_aof_buffer", 0),
         ("mem_allocator", "libc"),
         ("active_defrag_running", 0),
@@ -260,6 +283,11 @@ def section_errorstats(s) -> list:
             for prefix, count in sorted(s.core.error_stats().items())]
 
 
+def section_latencystats(s) -> list:
+    # per-command latency histograms are not kept: the section exists, empty
+    return []
+
+
 def section_cluster(s) -> list:
     return [("cluster_enabled", 0)]
 
@@ -288,6 +316,7 @@ SECTIONS = {
     "modules": ("Modules", section_modules),
     "commandstats": ("Commandstats", section_commandstats),
     "errorstats": ("Errorstats", section_errorstats),
+    "latencystats": ("Latencystats", section_latencystats),
     "cluster": ("Cluster", section_cluster),
     "keyspace": ("Keyspace", section_keyspace),
 }

@@ -1,6 +1,7 @@
 """The server: wires configuration, the Cython core, listeners, the cron and shutdown."""
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import signal
@@ -54,6 +55,24 @@ class Metrics:
         self.samples.clear()
 
 
+def apply_renames(specs: list[CommandSpec], renames) -> list[CommandSpec]:
+    """The command table after the config file's rename-command lines (Directive args
+    [old, new], in order): the command leaves the table under its old name and, unless the
+    new name is empty, comes back under the new one, keeping its identity for COMMAND INFO.
+    Config.load has already checked the names; a line it did not check fails here alike."""
+    table = {spec.name: spec for spec in specs}
+    for directive in renames:
+        old, new = directive.args[0].lower(), directive.args[1].lower()
+        spec = table.pop(old, None)
+        if spec is None:
+            raise directive.error("No such command in rename-command")
+        if new:
+            if new in table:
+                raise directive.error("Target command name already exists")
+            table[new] = dataclasses.replace(spec, name=new, orig_name=spec.fullname)
+    return list(table.values())
+
+
 class Server:
     def __init__(self, config, log: Logger | None = None):
         self.config = config
@@ -66,7 +85,7 @@ class Server:
         self.multiplexing_api = BACKEND
         self.keyspace = Keyspace(config["databases"])
         self.core = Core(self.keyspace, self)
-        self.specs = build_table()
+        self.specs = apply_renames(build_table(), config.rename_commands)
         self.core.install_commands(self.specs)
         self.command_specs: dict[str, CommandSpec] = {s.name: s for s in self.specs}
         self.core.cron = self.cron
@@ -157,7 +176,7 @@ class Server:
         host = address.lstrip("-")
         self.log.warning(f"Warning: Could not create server TCP listening socket {host}:{port}: "
                          f"bind: {os.strerror(exc.errno or 0)}")
-        self.log.warning(f"Failed listening on port {port} (tcp), aborting.")
+        self.log.warning(f"Failed listening on port {port} (TCP), aborting.")
         raise StartupError()
 
     def _listen_unix(self, path: str, perm: int) -> None:
@@ -221,16 +240,16 @@ class Server:
         for sock in self.listeners:
             self.core.remove_listener(sock.fileno())
             sock.close()
-        if self.unix_path:
-            self.log.notice("Removing the unix socket file.")
-            try:
-                os.unlink(self.unix_path)
-            except OSError:
-                pass
         if self.pidfile:
             self.log.notice("Removing the pid file.")
             try:
                 os.unlink(self.pidfile)
+            except OSError:
+                pass
+        if self.unix_path:
+            self.log.notice("Removing the unix socket file.")
+            try:
+                os.unlink(self.unix_path)
             except OSError:
                 pass
         self.log.warning("pyredis is now ready to exit, bye bye...")
@@ -262,6 +281,10 @@ class Server:
     def client_type(self, client) -> str:
         return "normal"
 
+    def unblock_client(self, client, error: bool) -> bool:
+        """CLIENT UNBLOCK: wake `client` if a blocking command holds it (none does yet)."""
+        return False
+
     def is_local(self, client) -> bool:
         return client.is_unix or client.addr.rsplit(":", 1)[0] in ("127.0.0.1", "[::1]")
 
@@ -287,37 +310,53 @@ class Server:
                 f"lib-name={(c.lib_name or b'').decode(errors='replace')} "
                 f"lib-ver={(c.lib_ver or b'').decode(errors='replace')}")
 
-    def help_lines(self, name: str, container: CommandSpec) -> list:
-        """A container's HELP reply in Redis's layout, from the subcommands' declarations."""
-        lines = [f"{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"]
-        for sub in container.subcommands:
-            if sub.name == "help":
-                continue
-            lines.append(" ".join(sub.usage.split()[1:]))
-            lines.append("    " + sub.summary)
-        lines += ["HELP", "    Prints this help."]
-        return [Status(line) for line in lines]
-
     # ----- the command table, as COMMAND sees it
     def find_command(self, raw: bytes) -> CommandSpec | None:
+        """A command by name as COMMAND INFO/DOCS take it: "get", or "config|get" for a
+        subcommand (nothing for "config|" or "a|b|c")."""
         name = raw.decode(errors="replace").lower()
-        parent, _, sub = name.partition("|")
-        spec = self.command_specs.get(parent)
-        if spec is None or not sub:
+        parts = name.split("|")
+        spec = self.command_specs.get(parts[0])
+        if spec is None or len(parts) == 1:
             return spec
-        return next((s for s in spec.subcommands if s.name == sub), None)
+        if len(parts) != 2:
+            return None
+        return next((s for s in spec.subcommands if s.name == parts[1]), None)
 
-    def command_keys(self, args: list[bytes]) -> list[bytes]:
-        spec = self.find_command(args[0])
+    def command_keys(self, args: list[bytes]) -> list[tuple[bytes, tuple[str, ...]]]:
+        """[(key, key-spec flags)] of a full command, found as COMMAND GETKEYS finds them (from
+        the key specs); raises COMMAND GETKEYS's errors."""
+        spec = self.command_specs.get(args[0].decode(errors="replace").lower())
         if spec is not None and spec.subcommands and len(args) >= 2:
             spec = next((s for s in spec.subcommands if s.name == args[1].decode(
                 errors="replace").lower()), None)
         if spec is None:
             raise CommandError("ERR Invalid command specified")
+        if not spec.key_specs:
+            raise CommandError("ERR The command has no key arguments")
         argc = len(args)
         if (spec.arity > 0 and argc != spec.arity) or argc < -spec.arity:
             raise CommandError("ERR Invalid number of arguments specified for command")
-        if not spec.first_key:
-            raise CommandError("ERR The command has no key arguments")
-        last = spec.last_key if spec.last_key >= 0 else argc + spec.last_key
-        return [args[i] for i in range(spec.first_key, min(last, argc - 1) + 1, spec.key_step)]
+        keys: list[tuple[bytes, tuple[str, ...]]] = []
+        for ks in spec.key_specs:
+            first = ks.begin_index
+            if ks.lastkey >= 0:
+                last = first + ks.lastkey
+            elif not ks.limit:
+                last = argc + ks.lastkey
+            else:
+                last = first + ((argc - first) // ks.limit + ks.lastkey)
+            if last >= argc or last < first or first >= argc:
+                keys = []
+                break
+            flags = ks.flags
+            if "variable_flags" in flags and spec.fullname == "set":
+                # SET's key is read too when GET is given
+                has_get = any(a.lower() == b"get" for a in args[3:])
+                flags = ("RW", "access", "update") if has_get else ("OW", "update")
+            keys.extend((args[i], flags) for i in range(first, last + 1, ks.keystep))
+        if not keys:
+            if "no_mandatory_keys" in spec.flags:
+                return []
+            raise CommandError("ERR Invalid arguments specified for command")
+        return keys

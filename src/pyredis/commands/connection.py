@@ -1,11 +1,11 @@
 """The connection group: PING, ECHO and SELECT are Cython; the rest is Python."""
 import hmac
 
-from fastresp.core import NO_REPLY, Status, Verbatim
+from fastresp.core import SetReply, Status, Verbatim
 from fastresp.t_keys import HANDLERS as K
 
 from pyredis import errors
-from pyredis.commands.table import Group
+from pyredis.commands.table import Group, parse_ll
 from pyredis.errors import CommandError
 
 group = Group("connection")
@@ -61,7 +61,7 @@ def valid_name(value: bytes) -> bool:
 
 def set_client_name(client, name: bytes) -> None:
     if not valid_name(name):
-        raise CommandError("ERR Client names cannot contain spaces, newlines or special characters.")
+        raise CommandError(errors.CLIENT_NAME_CHARS)
     client.name = name or None
 
 
@@ -73,16 +73,14 @@ def hello(server, client, args):
     version = 0
     i = 1
     if len(args) >= 2:
-        try:
-            version = int(args[1]) if args[1].lstrip(b"-").isdigit() else None
-        except ValueError:
-            version = None
-        if version is None or not -2**63 <= version < 2**63:
+        version = parse_ll(args[1])
+        if version is None:
             raise CommandError(errors.PROTOCOL_VERSION_NOT_INT)
         if version < 2 or version > 3:
             raise CommandError(errors.NOPROTO)
         i = 2
-    name = None
+    # as in Redis 7.0, options act when met: an AUTH that succeeds or a SETNAME sticks even if
+    # a later option (or the authentication check) fails
     while i < len(args):
         opt = args[i].lower()
         more = len(args) - 1 - i
@@ -92,21 +90,13 @@ def hello(server, client, args):
             client.authenticated = True
             i += 3
         elif opt == b"setname" and more >= 1:
-            name = args[i + 1]
-            if not valid_name(name):
-                raise CommandError("ERR Client names cannot contain spaces, newlines or special "
-                                   "characters.")
+            set_client_name(client, args[i + 1])
             i += 2
         else:
             raise CommandError("ERR Syntax error in HELLO option '%s'" % args[i].decode(
                 errors="replace"))
     if server.core.auth_required and not client.authenticated:
-        raise CommandError(
-            "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-            "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
-            "select the RESP protocol version at the same time")
-    if name is not None:
-        client.name = name or None
+        raise CommandError(errors.HELLO_NOAUTH)
     if version:
         client.proto = version
     return {
@@ -134,6 +124,80 @@ def reset(server, client, args):
 client_cmd = group.container("CLIENT", "A container for client connection commands.",
                              since="2.4.0")
 CLIENT_FLAGS = "noscript loading stale"
+CLIENT_TYPES = (b"normal", b"master", b"replica", b"slave", b"pubsub")
+
+# CLIENT HELP: Redis's text for the subcommands pyredis implements, in Redis's order.
+CLIENT_HELP = [
+    "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CACHING (YES|NO)",
+    "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+    "GETREDIR",
+    "    Return the client ID we are redirecting to when tracking is enabled.",
+    "GETNAME",
+    "    Return the name of the current connection.",
+    "ID",
+    "    Return the ID of the current connection.",
+    "INFO",
+    "    Return information about the current client connection.",
+    "KILL <ip:port>",
+    "    Kill connection made from <ip:port>.",
+    "KILL <option> <value> [<option> <value> [...]]",
+    "    Kill connections. Options are:",
+    "    * ADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made from the specified address",
+    "    * LADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made to specified local address",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Kill connections by type.",
+    "    * USER <username>",
+    "      Kill connections authenticated by <username>.",
+    "    * SKIPME (YES|NO)",
+    "      Skip killing current connection (default: yes).",
+    "LIST [options ...]",
+    "    Return information about client connections. Options:",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Return clients of specified type.",
+    "SETNAME <name>",
+    "    Assign the name <name> to the current connection.",
+    "SETINFO <option> <value>",
+    "    Set client meta attr. Options are:",
+    "    * LIB-NAME: the client lib name.",
+    "    * LIB-VER: the client lib version.",
+    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    "    Unblock the specified blocked client.",
+    "TRACKINGINFO",
+    "    Report tracking status for the current connection.",
+    "NO-EVICT (ON|OFF)",
+    "    Protect current client connection from eviction.",
+    "HELP",
+    "    Prints this help.",
+]
+
+
+def client_type_arg(raw: bytes) -> str:
+    """A client class name as CLIENT LIST/KILL take it ("slave" is "replica")."""
+    kind = raw.lower()
+    if kind not in CLIENT_TYPES:
+        raise CommandError("ERR Unknown client type '%s'" % raw.decode(errors="replace"))
+    return "replica" if kind == b"slave" else kind.decode()
+
+
+# CLIENT CACHING <YES | NO>
+@group.command("CLIENT CACHING YES | NO", 3, CLIENT_FLAGS, parent="client", since="6.0.0",
+               summary="Instructs the server whether to track the keys in the next request.")
+def client_caching(server, client, args):
+    # client-side caching (CLIENT TRACKING) is not implemented: no client is ever in tracking
+    # mode, which is exactly the case this error is for
+    raise CommandError("ERR CLIENT CACHING can be called only when the client is in tracking "
+                       "mode with OPTIN or OPTOUT mode enabled")
+
+
+# CLIENT GETREDIR
+@group.command("CLIENT GETREDIR", 2, CLIENT_FLAGS, parent="client", since="6.0.0",
+               summary="Returns the client ID to which the connection's tracking notifications "
+                       "are redirected.")
+def client_getredir(server, client, args):
+    return -1          # tracking is off
 
 
 # CLIENT ID
@@ -184,38 +248,141 @@ def client_info(server, client, args):
     return Verbatim(server.client_line(client) + "\n")
 
 
+# CLIENT KILL <ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>]
+#             | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>]>
+#             [...]>
+@group.command("CLIENT KILL (ip:port | (ID client-id | TYPE (NORMAL | MASTER | SLAVE | REPLICA "
+               "| PUBSUB) | USER username | ADDR ip:port | LADDR ip:port | SKIPME (YES | NO)) "
+               "[...])", -3, "admin " + CLIENT_FLAGS, parent="client", since="2.4.0",
+               complexity="O(N) where N is the number of client connections",
+               summary="Terminates open connections.")
+def client_kill(server, client, args):
+    clients = sorted(server.core.clients.values(), key=lambda c: c.id)
+    if len(args) == 3:
+        # the old form: one address, +OK or an error
+        addr = args[2].decode(errors="surrogateescape")
+        target = next((c for c in clients if c.addr == addr), None)
+        if target is None:
+            raise CommandError("ERR No such client")
+        kill_client(server, client, target)
+        return Status("OK")
+    wanted_id = kind = addr = laddr = None
+    skipme = True
+    for i in range(2, len(args), 2):
+        if i + 1 >= len(args):
+            raise CommandError(errors.SYNTAX)
+        opt, value = args[i].lower(), args[i + 1]
+        if opt == b"id":
+            wanted_id = parse_ll(value)
+            if wanted_id is None or wanted_id < 1:
+                raise CommandError("ERR client-id should be greater than 0")
+        elif opt == b"type":
+            kind = client_type_arg(value)
+        elif opt == b"user":
+            if value != b"default":
+                raise CommandError("ERR No such user '%s'" % value.decode(errors="replace"))
+        elif opt == b"addr":
+            addr = value.decode(errors="surrogateescape")
+        elif opt == b"laddr":
+            laddr = value.decode(errors="surrogateescape")
+        elif opt == b"skipme":
+            if value.lower() not in (b"yes", b"no"):
+                raise CommandError(errors.SYNTAX)
+            skipme = value.lower() == b"yes"
+        else:
+            raise CommandError(errors.SYNTAX)
+    killed = 0
+    for c in clients:
+        if ((wanted_id is not None and c.id != wanted_id)
+                or (kind is not None and server.client_type(c) != kind)
+                or (addr is not None and c.addr != addr)
+                or (laddr is not None and c.laddr != laddr)
+                or (skipme and c is client)):
+            continue
+        kill_client(server, client, c)
+        killed += 1
+    return killed
+
+
+def kill_client(server, me, target) -> None:
+    """Close `target`: at once (end of this loop iteration), or after this reply if it is the
+    caller itself."""
+    if target is me:
+        me.close_after_reply()
+    else:
+        server.core.close_client(target)
+
+
 # CLIENT LIST [TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]
 @group.command("CLIENT LIST [TYPE NORMAL | MASTER | REPLICA | PUBSUB] "
                "[ID client-id [client-id ...]]", -2, "admin " + CLIENT_FLAGS, parent="client",
-               since="2.4.0", tips="nondeterministic_output", complexity="O(N)",
+               since="2.4.0", tips="nondeterministic_output",
+               complexity="O(N) where N is the number of client connections",
                summary="Lists open connections.")
 def client_list(server, client, args):
-    clients = list(server.core.clients.values())
     if len(args) == 4 and args[2].lower() == b"type":
-        kind = args[3].lower()
-        if kind not in (b"normal", b"master", b"replica", b"slave", b"pubsub"):
-            raise CommandError("ERR Unknown client type '%s'" % args[3].decode(errors="replace"))
-        clients = [c for c in clients if server.client_type(c) == kind.decode()]
+        kind = client_type_arg(args[3])
+        clients = sorted((c for c in server.core.clients.values()
+                          if server.client_type(c) == kind), key=lambda c: c.id)
     elif len(args) >= 4 and args[2].lower() == b"id":
-        wanted = []
+        # as Redis: in the order given, repeats included, unknown ids skipped
+        clients = []
         for raw in args[3:]:
-            try:
-                value = int(raw)
-            except ValueError:
-                value = 0
-            if value <= 0:
+            value = parse_ll(raw)
+            if value is None:
                 raise CommandError("ERR Invalid client ID")
-            wanted.append(value)
-        clients = [server.core.client_by_id(i) for i in dict.fromkeys(wanted)]
-        clients = [c for c in clients if c is not None]
-    elif len(args) != 2:
+            found = server.core.client_by_id(value)
+            if found is not None:
+                clients.append(found)
+    elif len(args) == 2:
+        clients = sorted(server.core.clients.values(), key=lambda c: c.id)
+    else:
         raise CommandError(errors.SYNTAX)
-    clients.sort(key=lambda c: c.id)
     return Verbatim("".join(server.client_line(c) + "\n" for c in clients))
+
+
+# CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
+@group.command("CLIENT UNBLOCK client-id [TIMEOUT | ERROR]", -3, "admin " + CLIENT_FLAGS,
+               parent="client", since="5.0.0",
+               complexity="O(log N) where N is the number of client connections",
+               summary="Unblocks a client blocked by a blocking command from a different "
+                       "connection.")
+def client_unblock(server, client, args):
+    if len(args) > 4:
+        raise CommandError(errors.subcommand_syntax(args))
+    error = False
+    if len(args) == 4:
+        reason = args[3].lower()
+        if reason not in (b"timeout", b"error"):
+            raise CommandError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+        error = reason == b"error"
+    target_id = parse_ll(args[2])
+    if target_id is None:
+        raise CommandError(errors.NOT_INTEGER)
+    target = server.core.client_by_id(target_id)
+    return int(target is not None and server.unblock_client(target, error))
+
+
+# CLIENT TRACKINGINFO
+@group.command("CLIENT TRACKINGINFO", 2, CLIENT_FLAGS, parent="client", since="6.2.0",
+               summary="Returns information about server-assisted client-side caching for the "
+                       "connection.")
+def client_trackinginfo(server, client, args):
+    return {"flags": SetReply(["off"]), "redirect": -1, "prefixes": []}
+
+
+# CLIENT NO-EVICT <ON | OFF>
+@group.command("CLIENT NO-EVICT ON | OFF", 3, "admin " + CLIENT_FLAGS, parent="client",
+               since="7.0.0", summary="Sets the client eviction mode of the connection.")
+def client_no_evict(server, client, args):
+    # client eviction (maxmemory-clients) is not implemented, so the mode changes nothing
+    if args[2].lower() not in (b"on", b"off"):
+        raise CommandError(errors.SYNTAX)
+    return Status("OK")
 
 
 # CLIENT HELP
 @group.command("CLIENT HELP", 2, "loading stale", parent="client", since="5.0.0",
                summary="Returns helpful text about the different subcommands.")
 def client_help(server, client, args):
-    return server.help_lines("CLIENT", client_cmd)
+    return [Status(line) for line in CLIENT_HELP]

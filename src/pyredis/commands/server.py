@@ -6,7 +6,7 @@ from fastresp.t_keys import HANDLERS as K
 
 from pyredis import errors, info
 from pyredis.commands import docs
-from pyredis.commands.table import Group
+from pyredis.commands.table import Group, status_set
 from pyredis.errors import CommandError
 
 group = Group("server")
@@ -99,7 +99,7 @@ def shutdown(server, client, args):
             raise CommandError(errors.SYNTAX)
         opts.add(opt)
     if (b"abort" in opts and len(opts) > 1) or {b"save", b"nosave"} <= opts:
-        raise CommandError("ERR Illegal combination of options")
+        raise CommandError(errors.SYNTAX)        # an illegal combination, in Redis's words
     if b"abort" in opts:
         raise CommandError("ERR No shutdown in progress.")
     server.request_shutdown("User requested shutdown...", save=b"save" in opts,
@@ -186,10 +186,13 @@ COMMAND_HELP = [
     "    commands are returned.",
     "GETKEYS <full-command>",
     "    Return the keys from a full Redis command.",
+    "GETKEYSANDFLAGS <full-command>",
+    "    Return the keys and the access flags from a full Redis command.",
     "HELP",
     "    Prints this help.",
 ]
 COMMAND_FLAGS = "loading stale"
+COMMAND_ACL = "connection"      # Redis puts COMMAND and its subcommands in @connection
 
 
 def command(server, client, args):
@@ -199,12 +202,13 @@ def command(server, client, args):
 
 command_cmd = group.container("COMMAND", "Returns detailed information about all commands.",
                               since="2.8.13", arity=-1, flags=COMMAND_FLAGS, handler=command,
-                              acl="connection", tips="nondeterministic_output_order",
+                              acl=COMMAND_ACL, tips="nondeterministic_output_order",
                               complexity="O(N) where N is the total number of Redis commands")
 
 
 # COMMAND COUNT
-@group.command("COMMAND COUNT", 2, COMMAND_FLAGS, parent="command", since="2.8.13",
+@group.command("COMMAND COUNT", 2, COMMAND_FLAGS, parent="command", acl=COMMAND_ACL,
+               since="2.8.13",
                summary="Returns a count of commands.")
 def command_count(server, client, args):
     return len(server.command_specs)
@@ -212,7 +216,7 @@ def command_count(server, client, args):
 
 # COMMAND INFO [command-name [command-name ...]]
 @group.command("COMMAND INFO [command-name [command-name ...]]", -2, COMMAND_FLAGS,
-               parent="command", since="2.8.13", tips="nondeterministic_output_order",
+               parent="command", acl=COMMAND_ACL, since="2.8.13", tips="nondeterministic_output_order",
                complexity="O(N) where N is the number of commands to look up",
                summary="Returns information about one, multiple or all commands.")
 def command_info(server, client, args):
@@ -227,7 +231,7 @@ def command_info(server, client, args):
 
 # COMMAND DOCS [command-name [command-name ...]]
 @group.command("COMMAND DOCS [command-name [command-name ...]]", -2, COMMAND_FLAGS,
-               parent="command", since="7.0.0", tips="nondeterministic_output_order",
+               parent="command", acl=COMMAND_ACL, since="7.0.0", tips="nondeterministic_output_order",
                complexity="O(N) where N is the number of commands to look up",
                summary="Returns documentary information about one, multiple or all commands.")
 def command_docs(server, client, args):
@@ -240,7 +244,7 @@ def command_docs(server, client, args):
 
 # COMMAND LIST [FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]
 @group.command("COMMAND LIST [FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]",
-               -2, COMMAND_FLAGS, parent="command", since="7.0.0",
+               -2, COMMAND_FLAGS, parent="command", acl=COMMAND_ACL, since="7.0.0",
                tips="nondeterministic_output_order",
                complexity="O(N) where N is the total number of Redis commands",
                summary="Returns a list of command names.")
@@ -267,14 +271,24 @@ def command_list(server, client, args):
 
 # COMMAND GETKEYS command [arg [arg ...]]
 @group.command("COMMAND GETKEYS command [arg [arg ...]]", -4, COMMAND_FLAGS, parent="command",
-               since="2.8.13", complexity="O(N) where N is the number of arguments to the command",
+               acl=COMMAND_ACL, since="2.8.13", complexity="O(N) where N is the number of arguments to the command",
                summary="Extracts the key names from an arbitrary command.")
 def command_getkeys(server, client, args):
-    return server.command_keys(args[2:])
+    return [key for key, _flags in server.command_keys(args[2:])]
+
+
+# COMMAND GETKEYSANDFLAGS command [arg [arg ...]]
+@group.command("COMMAND GETKEYSANDFLAGS command [arg [arg ...]]", -4, COMMAND_FLAGS,
+               parent="command", acl=COMMAND_ACL, since="7.0.0",
+               complexity="O(N) where N is the number of arguments to the command",
+               summary="Extracts the key names and access flags for an arbitrary command.")
+def command_getkeysandflags(server, client, args):
+    return [[key, status_set(flags)] for key, flags in server.command_keys(args[2:])]
 
 
 # COMMAND HELP
-@group.command("COMMAND HELP", 2, COMMAND_FLAGS, parent="command", since="5.0.0",
+@group.command("COMMAND HELP", 2, COMMAND_FLAGS, parent="command", acl=COMMAND_ACL,
+               since="5.0.0",
                summary="Returns helpful text about the different subcommands.")
 def command_help(server, client, args):
     return [Status(line) for line in COMMAND_HELP]

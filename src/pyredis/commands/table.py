@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fastresp.core import COMMAND_FLAGS, SetReply
+from fastresp.core import COMMAND_FLAGS, SetReply, Status
 
 # ACL categories in the order Redis prints them.
 ACL_ORDER = ("keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
@@ -43,7 +43,7 @@ class KeySpec:
         out = {}
         if self.notes:
             out["notes"] = self.notes
-        out["flags"] = set_reply(self.flags)
+        out["flags"] = status_set(self.flags)
         out["begin_search"] = {"type": "index", "spec": {"index": self.begin_index}}
         out["find_keys"] = {"type": "range", "spec": {"lastkey": self.lastkey,
                                                       "keystep": self.keystep,
@@ -54,6 +54,26 @@ class KeySpec:
 def set_reply(items) -> SetReply:
     """A RESP set whose element order is fixed (Redis prints flags in a fixed order)."""
     return SetReply(items)
+
+
+def status_set(items) -> SetReply:
+    """A set of simple strings: how Redis prints command flags, ACL categories and key-spec
+    flags (tips and names are bulk strings)."""
+    return SetReply(Status(item) for item in items)
+
+
+def parse_ll(raw: bytes) -> int | None:
+    """A signed 64-bit integer written exactly as Redis's string2ll accepts it (no sign '+',
+    no spaces, no leading zeros), else None."""
+    if not raw or len(raw) > 20:
+        return None
+    digits = raw[1:] if raw[:1] == b"-" else raw
+    if not digits or not digits.isdigit() or not digits.isascii():
+        return None
+    if digits[:1] == b"0" and (len(digits) > 1 or raw[:1] == b"-"):
+        return None
+    value = int(raw)
+    return value if -2**63 <= value < 2**63 else None
 
 
 @dataclass
@@ -75,10 +95,15 @@ class CommandSpec:
     key_specs: tuple[KeySpec, ...] = ()
     parent: "CommandSpec | None" = None
     subcommands: list["CommandSpec"] = field(default_factory=list)
+    orig_name: str = ""            # set on a copy renamed by rename-command: its real name
 
     @property
     def fullname(self) -> str:
-        return f"{self.parent.name}|{self.name}" if self.parent else self.name
+        """The name COMMAND INFO/DOCS/LIST print: a renamed command keeps its original name,
+        as in Redis ("config|get" even when CONFIG is reached as something else)."""
+        if self.parent:
+            return f"{self.parent.fullname}|{self.name}"
+        return self.orig_name or self.name
 
     @property
     def flag_bits(self) -> int:
@@ -108,12 +133,15 @@ class CommandSpec:
         return ["@" + c for c in ACL_ORDER if c in cats]
 
     def info_reply(self) -> list:
-        """This command's COMMAND INFO entry."""
+        """This command's COMMAND INFO entry, typed as Redis types it: flags and categories are
+        sets of simple strings, tips a set of bulk strings, key specs a set of maps, and the
+        subcommands an array (an empty set when the command has none)."""
         order = sorted(self.flags, key=lambda f: COMMAND_FLAGS[f])
-        return [self.fullname, self.arity, set_reply(order), self.first_key, self.last_key,
-                self.key_step, set_reply(self.categories), set_reply(self.tips),
-                [ks.reply() for ks in self.key_specs],
-                [sub.info_reply() for sub in self.subcommands]]
+        subs = ([sub.info_reply() for sub in self.subcommands] if self.subcommands
+                else set_reply(()))
+        return [self.fullname, self.arity, status_set(order), self.first_key, self.last_key,
+                self.key_step, status_set(self.categories), set_reply(self.tips),
+                set_reply([ks.reply() for ks in self.key_specs]), subs]
 
 
 class Group:
