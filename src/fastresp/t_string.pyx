@@ -289,13 +289,15 @@ cdef int cmd_getex(Client c) except -1:
     cdef Entry* e
     if parse_options(c, 2, FOR_GETEX, &flags, &expire_arg):
         return 0
-    if expire_arg > 0 and expire_ms(c, expire_arg, flags, &when):
-        return 0
+    # As in Redis, the key is looked up before the expire time is validated: a missing key
+    # answers nil (and a non-string WRONGTYPE) even when the time is invalid.
     e = lookup(c.db, c.argv[1], c.argl[1], LOOKUP_NONE, &h, &link)
     if e == NULL:
         return reply_null(&c.out)
     if entry_type(e) != T_STRING:
         return wrongtype(c)
+    if expire_arg > 0 and expire_ms(c, expire_arg, flags, &when):
+        return 0
     reply_string_entry(c, e)
     if (flags & (OPT_EXAT | OPT_PXAT)) and when <= c.db.st.now_ms:
         db_unlink_free(c.db, e, link, h)

@@ -1,7 +1,7 @@
 """The string group. Every handler is Cython (fastresp.t_string); this module declares them."""
 from fastresp.t_string import HANDLERS as H
 
-from pyredis.commands.table import Group
+from pyredis.commands.table import Group, KeySpec
 
 group = Group("string")
 cmd = group.native
@@ -10,7 +10,8 @@ cmd("GET key", 2, "readonly fast", H["get"], keys=(1, 1, 1), key_flags=("RO", "a
     summary="Returns the string value of a key.")
 cmd("SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | "
     "PXAT unix-time-milliseconds | KEEPTTL]", -3, "write denyoom", H["set"], keys=(1, 1, 1),
-    key_flags=("RW", "access", "update", "variable_flags"),
+    key_specs=(KeySpec(("RW", "access", "update", "variable_flags"), 1,
+                       notes="RW and ACCESS due to the optional `GET` argument"),),
     summary="Sets the string value of a key, ignoring its type. The key is created if it "
             "doesn't exist.")
 cmd("SETNX key value", 3, "write denyoom fast", H["setnx"], keys=(1, 1, 1),
@@ -29,7 +30,8 @@ cmd("GETDEL key", 2, "write fast", H["getdel"], keys=(1, 1, 1), since="6.2.0",
     summary="Returns the string value of a key after deleting the key.")
 cmd("GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds | "
     "PXAT unix-time-milliseconds | PERSIST]", -2, "write fast", H["getex"], keys=(1, 1, 1),
-    since="6.2.0", key_flags=("RW", "access", "update"),
+    since="6.2.0", key_specs=(KeySpec(("RW", "access", "update"), 1,
+                                      notes="RW and UPDATE because it changes the TTL"),),
     summary="Returns the string value of a key after setting its expiration time.")
 cmd("MGET key [key ...]", -2, "readonly fast", H["mget"], keys=(1, -1, 1),
     key_flags=("RO", "access"), tips="request_policy:multi_shard", complexity="O(N)",
