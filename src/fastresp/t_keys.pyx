@@ -101,8 +101,14 @@ cdef int cmd_select(Client c) except -1:
 cdef int cmd_del(Client c) except -1:
     cdef long long n = 0
     cdef int i
+    cdef uint64_t h
+    cdef Entry** link
+    cdef Entry* e
     for i in range(1, c.argc):
-        if db_delete(c.db, c.argv[i], c.argl[i]):
+        # an expired key is expired first (counted in expired_keys), then not deleted
+        e = lookup(c.db, c.argv[i], c.argl[i], LOOKUP_WRITE | LOOKUP_NOTOUCH, &h, &link)
+        if e != NULL:
+            db_unlink_free(c.db, e, link, h)
             n += 1
     if n:
         key_changed(c, n)
