@@ -644,7 +644,8 @@ def test_incrbyfloat_matrix(d):
     incs = ["0", "1", "-1", "0.1", "-0.1", "1.5", "-10.5", "1e5", "2.5e-3", "1e300", "1e400",
             "-1e400", "1e-400", "1e5000", "1e-5000", "inf", "-inf", "nan", "0x10", "0x1p-2",
             "1e", "", " 1", "1 ", "1.0.0", "9223372036854775807", "-9223372036854775808",
-            "3.14159265358979323846264338327950288", "5.0e3", "1" * 300, "1" * 6000]
+            "3.14159265358979323846264338327950288", "5.0e3", "1" * 300, "1" * 4000,
+            "1" * 6000, "0" * 5116 + "1.5", "0" * 5117 + "1.5", "0." + "0" * 4000 + "1"]
     for base in bases:
         for inc in incs:
             d.check("DEL", "k")
@@ -785,6 +786,50 @@ def test_encoding_boundaries(d):
     d.check("OBJECT", "ENCODING", "k")
 
 
+def test_refcount_of_shared_integers(d):
+    """Small integers (0..9999) are shared objects, as OBJECT REFCOUNT shows, whichever
+    command stored them; values made by APPEND, SETRANGE or INCRBYFLOAT are not."""
+    for v in ("0", "5", "9999", "10000", "-1", "abc"):
+        for setup in (("SET", "k", v), ("MSET", "k", v), ("GETSET", "k", v),
+                      ("SETEX", "k", "100", v), ("SETNX", "k", v), ("APPEND", "k", v),
+                      ("SET", "k", v, "GET"), ("SETRANGE", "k", "0", v)):
+            d.check("DEL", "k")
+            d.check(*setup)
+            d.check("OBJECT", "REFCOUNT", "k")
+        for change in (("INCR", "k"), ("DECRBY", "k", "10000"), ("INCRBY", "k", "0"),
+                       ("INCRBYFLOAT", "k", "0")):
+            d.check("SET", "k", v)
+            d.check(*change)
+            d.check("OBJECT", "REFCOUNT", "k")
+        d.check("DEL", "k")
+        d.check("INCRBY", "k", v)
+        d.check("OBJECT", "REFCOUNT", "k")
+
+
+@pytest.fixture
+def lru_with_maxmemory(server, ref):
+    clients = [server.raw(), ref.raw()]
+    for c in clients:
+        assert c.call("CONFIG", "SET", "maxmemory", "1gb") == b"+OK\r\n"
+        assert c.call("CONFIG", "SET", "maxmemory-policy", "allkeys-lru") == b"+OK\r\n"
+    yield
+    for c in clients:
+        assert c.call("CONFIG", "SET", "maxmemory-policy", "noeviction") == b"+OK\r\n"
+        assert c.call("CONFIG", "SET", "maxmemory", "0") == b"+OK\r\n"
+        c.close()
+
+
+def test_no_shared_integers_under_lru_maxmemory(d, lru_with_maxmemory):
+    for v in ("5", "9999", "10000"):
+        for setup in (("SET", "k", v), ("MSET", "k", v), ("INCRBY", "new", v)):
+            d.check("DEL", "k", "new")
+            d.check(*setup)
+            d.check("OBJECT", "REFCOUNT", setup[1])
+            d.check("OBJECT", "ENCODING", setup[1])
+        d.check("INCR", "k")
+        d.check("OBJECT", "REFCOUNT", "k")
+
+
 def test_value_moves_keep_ttl_rows(d):
     """Growing and shrinking a value in place (embstr entries are resized) while the key has
     a TTL: the TTL must follow the value."""
@@ -797,6 +842,24 @@ def test_value_moves_keep_ttl_rows(d):
     for i in range(50):
         same_expiry(d, "t%d" % i)
     d.check("DBSIZE")
+
+
+def test_pipelined_commands(d):
+    """Many string commands in one write: the replies come back complete and in order."""
+    rng = random.Random(11)
+    batch = []
+    for i in range(500):
+        k = "p%d" % rng.randrange(20)
+        batch.append(rng.choice([("SET", k, str(i)), ("INCR", k), ("APPEND", k, "x"),
+                                 ("GET", k), ("GETRANGE", k, "0", "2"), ("STRLEN", k),
+                                 ("INCRBYFLOAT", k, "0.5"), ("GETDEL", k), ("MGET", k, "p0")]))
+    payload = b"".join(support.encode(*args) for args in batch)
+    replies = []
+    for client in (d.ours, d.ref):
+        client.send(payload)
+        replies.append([client.read_reply() for _ in batch])
+    for args, ours, ref in zip(batch, *replies):
+        assert ours == ref, f"{args!r}: pyredis {ours!r} != redis {ref!r}"
 
 
 # =============================================================================================
@@ -1037,8 +1100,12 @@ def test_redis_py_api(server, ref, proto):
     assert got[29] == 6
 
 
-def test_redis_py_binary_values(r, r3):
-    for client in (r, r3):
+@pytest.mark.parametrize("which", ["pyredis", "redis"])
+def test_redis_py_binary_values(server, ref, which):
+    """The same expectations hold on both servers."""
+    srv = server if which == "pyredis" else ref
+    for proto in (2, 3):
+        client = srv.client(protocol=proto)
         client.flushall()
         value = bytes(range(256)) * 400
         assert client.set("bin", value, get=True) is None
@@ -1046,3 +1113,4 @@ def test_redis_py_binary_values(r, r3):
         assert client.getrange("bin", 255, 256) == b"\xff\x00"
         assert client.append("bin", b"\r\n\x00") == len(value) + 3
         assert client.getdel("bin")[-3:] == b"\r\n\x00"
+        client.close()
