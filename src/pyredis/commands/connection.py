@@ -12,8 +12,9 @@ group = Group("connection")
 
 group.native("PING [message]", -1, "fast", K["ping"], tips="request_policy:all_shards "
              "response_policy:all_succeeded", summary="Returns the server's liveliness response.")
-group.native("ECHO message", 2, "loading stale fast", K["echo"], summary="Returns the given string.")
-group.native("SELECT index", 2, "loading stale fast", K["select"], since="2.0.0",
+group.native("ECHO message", 2, "loading stale fast", K["echo"],
+             summary="Returns the given string.")
+group.native("SELECT index", 2, "loading stale fast", K["select"],
              summary="Changes the selected database.")
 
 
@@ -183,7 +184,7 @@ def client_type_arg(raw: bytes) -> str:
 
 
 # CLIENT CACHING <YES | NO>
-@group.command("CLIENT CACHING YES | NO", 3, CLIENT_FLAGS, parent="client", since="6.0.0",
+@group.command("CLIENT CACHING (YES | NO)", 3, CLIENT_FLAGS, parent="client", since="6.0.0",
                summary="Instructs the server whether to track the keys in the next request.")
 def client_caching(server, client, args):
     # client-side caching (CLIENT TRACKING) is not implemented: no client is ever in tracking
@@ -252,7 +253,7 @@ def client_info(server, client, args):
 #             | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>]>
 #             [...]>
 @group.command("CLIENT KILL (ip:port | (ID client-id | TYPE (NORMAL | MASTER | SLAVE | REPLICA "
-               "| PUBSUB) | USER username | ADDR ip:port | LADDR ip:port | SKIPME (YES | NO)) "
+               "| PUBSUB) | USER username | ADDR ip:port | LADDR ip:port | SKIPME yes/no) "
                "[...])", -3, "admin " + CLIENT_FLAGS, parent="client", since="2.4.0",
                complexity="O(N) where N is the number of client connections",
                summary="Terminates open connections.")
@@ -314,7 +315,7 @@ def kill_client(server, me, target) -> None:
 
 
 # CLIENT LIST [TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]
-@group.command("CLIENT LIST [TYPE NORMAL | MASTER | REPLICA | PUBSUB] "
+@group.command("CLIENT LIST [TYPE (NORMAL | MASTER | REPLICA | PUBSUB)] "
                "[ID client-id [client-id ...]]", -2, "admin " + CLIENT_FLAGS, parent="client",
                since="2.4.0", tips="nondeterministic_output",
                complexity="O(N) where N is the number of client connections",
@@ -372,7 +373,7 @@ def client_trackinginfo(server, client, args):
 
 
 # CLIENT NO-EVICT <ON | OFF>
-@group.command("CLIENT NO-EVICT ON | OFF", 3, "admin " + CLIENT_FLAGS, parent="client",
+@group.command("CLIENT NO-EVICT (ON | OFF)", 3, "admin " + CLIENT_FLAGS, parent="client",
                since="7.0.0", summary="Sets the client eviction mode of the connection.")
 def client_no_evict(server, client, args):
     # client eviction (maxmemory-clients) is not implemented, so the mode changes nothing

@@ -4,11 +4,15 @@ The usage grammar is the one the Redis documentation uses:
     item  := WORD ['...'] | '[' alts ']' | '(' alts ')'
     alts  := seq ('|' seq)*
 An UPPER-CASE word is a token: alone it is a pure token, followed by a lower-case word it names
-that word's token ("EX seconds"). "x [x ...]" collapses into one argument flagged "multiple".
+that word's token ("EX seconds"), followed by a parenthesized group that group's token ("TYPE
+(NORMAL | MASTER)"). "x [x ...]" collapses into one argument flagged "multiple". A top-level
+"a | b" is one required choice.
 """
 from __future__ import annotations
 
 import re
+
+from fastresp.core import Status
 
 from pyredis.commands.table import CommandSpec, SetReply
 
@@ -98,6 +102,14 @@ def _convert(items, spec, keys) -> list[dict]:
                 out.append(_word_arg(nxt[1], word, spec, keys))
                 i += 2
                 continue
+            if word.isupper() and nxt and nxt[0] == "group" and not nxt[2]:
+                # "TYPE (NORMAL | MASTER)": the token introduces the whole choice
+                converted = _convert([nxt], spec, keys)
+                if len(converted) == 1:
+                    converted[0]["token"] = word
+                    out.append(converted[0])
+                    i += 2
+                    continue
             out.append(_word_arg(word, None, spec, keys))
         elif item[0] == "group":
             options, optional = item[1], item[2]
@@ -133,7 +145,9 @@ def arguments(spec: CommandSpec) -> list[dict]:
     """The arguments of a command, as COMMAND DOCS describes them."""
     words = _tokens(spec.usage)
     skip = 2 if spec.parent else 1
-    items = _Parser(words[skip:]).seq()
+    options = _Parser(words[skip:]).alts()
+    # "X | Y" at the top level is one required choice
+    items = options[0] if len(options) == 1 else [("group", options, False)]
     return [_finish(arg) for arg in _convert(items, spec, [])]
 
 
@@ -144,7 +158,7 @@ def _finish(arg: dict) -> dict:
         if key in arg:
             out[key] = arg[key]
     if "flags" in arg:
-        out["flags"] = SetReply(arg["flags"])
+        out["flags"] = SetReply(Status(flag) for flag in arg["flags"])
     if "arguments" in arg:
         out["arguments"] = [_finish(a) for a in arg["arguments"]]
     return out

@@ -102,6 +102,9 @@ def shutdown(server, client, args):
         raise CommandError(errors.SYNTAX)        # an illegal combination, in Redis's words
     if b"abort" in opts:
         raise CommandError("ERR No shutdown in progress.")
+    # like Redis, which exits inside the command: nothing this client sent after SHUTDOWN
+    # runs, and it gets no reply
+    client.close_after_reply()
     server.request_shutdown("User requested shutdown...", save=b"save" in opts,
                             nosave=b"nosave" in opts)
     return NO_REPLY
@@ -129,6 +132,7 @@ CONFIG_HELP = [
 
 # CONFIG GET parameter [parameter ...]
 @group.command("CONFIG GET parameter [parameter ...]", -3, CONFIG_FLAGS, parent="config",
+               since="2.0.0",
                complexity="O(N) when N is the number of configuration parameters provided",
                summary="Returns the effective values of configuration parameters.")
 def config_get(server, client, args):
@@ -138,20 +142,21 @@ def config_get(server, client, args):
 
 # CONFIG SET parameter value [parameter value ...]
 @group.command("CONFIG SET parameter value [parameter value ...]", -4, CONFIG_FLAGS,
-               parent="config", tips="request_policy:all_nodes response_policy:all_succeeded",
+               parent="config", since="2.0.0",
+               tips="request_policy:all_nodes response_policy:all_succeeded",
                complexity="O(N) when N is the number of configuration parameters provided",
                summary="Sets configuration parameters in-flight.")
 def config_set(server, client, args):
     if len(args) % 2:
-        raise CommandError(errors.wrong_arity("config|set"))
-    pairs = [(args[i].decode(errors="surrogateescape"), args[i + 1].decode(errors="surrogateescape"))
-             for i in range(2, len(args), 2)]
+        raise CommandError(errors.SYNTAX)
+    pairs = [(args[i].decode(errors="surrogateescape"),
+              args[i + 1].decode(errors="surrogateescape")) for i in range(2, len(args), 2)]
     server.config.set(pairs, client_is_local=server.is_local(client))
     return Status("OK")
 
 
 # CONFIG RESETSTAT
-@group.command("CONFIG RESETSTAT", 2, CONFIG_FLAGS, parent="config",
+@group.command("CONFIG RESETSTAT", 2, CONFIG_FLAGS, parent="config", since="2.0.0",
                summary="Resets the server's statistics.")
 def config_resetstat(server, client, args):
     server.reset_stats()
@@ -216,7 +221,8 @@ def command_count(server, client, args):
 
 # COMMAND INFO [command-name [command-name ...]]
 @group.command("COMMAND INFO [command-name [command-name ...]]", -2, COMMAND_FLAGS,
-               parent="command", acl=COMMAND_ACL, since="2.8.13", tips="nondeterministic_output_order",
+               parent="command", acl=COMMAND_ACL, since="2.8.13",
+               tips="nondeterministic_output_order",
                complexity="O(N) where N is the number of commands to look up",
                summary="Returns information about one, multiple or all commands.")
 def command_info(server, client, args):
@@ -231,7 +237,8 @@ def command_info(server, client, args):
 
 # COMMAND DOCS [command-name [command-name ...]]
 @group.command("COMMAND DOCS [command-name [command-name ...]]", -2, COMMAND_FLAGS,
-               parent="command", acl=COMMAND_ACL, since="7.0.0", tips="nondeterministic_output_order",
+               parent="command", acl=COMMAND_ACL, since="7.0.0",
+               tips="nondeterministic_output_order",
                complexity="O(N) where N is the number of commands to look up",
                summary="Returns documentary information about one, multiple or all commands.")
 def command_docs(server, client, args):
@@ -239,11 +246,16 @@ def command_docs(server, client, args):
         specs = list(server.command_specs.values())
     else:
         specs = [s for s in (server.find_command(raw) for raw in args[2:]) if s is not None]
+    if client.proto == 2:
+        # a name asked twice is answered twice, as Redis does (a RESP3 map cannot carry the
+        # repeat here, so RESP3 answers it once)
+        return [item for spec in specs for item in (spec.fullname, docs.command_docs(spec))]
     return {spec.fullname: docs.command_docs(spec) for spec in specs}
 
 
 # COMMAND LIST [FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]
-@group.command("COMMAND LIST [FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]",
+@group.command("COMMAND LIST [FILTERBY (MODULE module-name | ACLCAT category | "
+               "PATTERN pattern)]",
                -2, COMMAND_FLAGS, parent="command", acl=COMMAND_ACL, since="7.0.0",
                tips="nondeterministic_output_order",
                complexity="O(N) where N is the total number of Redis commands",
@@ -270,15 +282,17 @@ def command_list(server, client, args):
 
 
 # COMMAND GETKEYS command [arg [arg ...]]
-@group.command("COMMAND GETKEYS command [arg [arg ...]]", -4, COMMAND_FLAGS, parent="command",
-               acl=COMMAND_ACL, since="2.8.13", complexity="O(N) where N is the number of arguments to the command",
+# (declared without arguments: Redis 7.0's COMMAND DOCS lists none for these two)
+@group.command("COMMAND GETKEYS", -4, COMMAND_FLAGS, parent="command",
+               acl=COMMAND_ACL, since="2.8.13",
+               complexity="O(N) where N is the number of arguments to the command",
                summary="Extracts the key names from an arbitrary command.")
 def command_getkeys(server, client, args):
     return [key for key, _flags in server.command_keys(args[2:])]
 
 
 # COMMAND GETKEYSANDFLAGS command [arg [arg ...]]
-@group.command("COMMAND GETKEYSANDFLAGS command [arg [arg ...]]", -4, COMMAND_FLAGS,
+@group.command("COMMAND GETKEYSANDFLAGS", -4, COMMAND_FLAGS,
                parent="command", acl=COMMAND_ACL, since="7.0.0",
                complexity="O(N) where N is the number of arguments to the command",
                summary="Extracts the key names and access flags for an arbitrary command.")
