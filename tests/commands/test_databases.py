@@ -51,7 +51,7 @@ def on_both(d, commands):
 # SELECT and isolation
 # =============================================================================================
 
-@pytest.mark.parametrize("index", INT_EDGES)
+@pytest.mark.parametrize("index", INT_EDGES + ["-0", "00", "01"])
 def test_select_index(d, index):
     d.check("SELECT", index)
     d.check("SET", "where", "x")
