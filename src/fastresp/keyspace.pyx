@@ -14,7 +14,10 @@ at 5 it grows even while resizing is held back, e.g. during a fork) and shrinks 
 cron when less than 10% of its buckets are used. Resizing never moves everything at once: a
 second bucket array t[1] is allocated and `rehashidx` walks t[0], moving one bucket per lookup,
 insert or delete, plus a time-bounded batch from the cron (activerehashing). While rehashing,
-lookups search t[0] then t[1], inserts go to t[1]; bucket i of t[0] has moved iff i < rehashidx.
+lookups search t[0] then t[1]; bucket i of t[0] has moved iff i < rehashidx, and an entry is in
+t[1] iff its t[0] bucket has moved: inserts go to t[0] when their bucket there has not moved
+yet (the rehash moves them later), so which table holds an entry (and whose `used` count a
+deletion decrements) follows from its hash alone.
 
 SCAN's guarantee. A cursor is a bucket index incremented from its most significant bit down
 (reverse binary). Because the table sizes are powers of two, the buckets a bucket splits into
@@ -264,25 +267,29 @@ cdef int dict_try_shrink(Dict* d) except -1:
     return 0
 
 
+cdef inline Table* _table_of(Dict* d, uint64_t h) noexcept nogil:
+    """The table that holds (or would hold) an entry of hash h: t[1] when its t[0] bucket has
+    already moved, else t[0]. _dict_add keeps this true, so deletions can tell which table's
+    count to decrement."""
+    if d.rehashidx != -1 and <long long>(h & (d.t[0].size - 1)) < d.rehashidx:
+        return &d.t[1]
+    return &d.t[0]
+
+
 cdef inline int _dict_add(Dict* d, void* e, uint64_t h) except -1:
-    """Insert e (whose key is not in d) at the head of its chain."""
+    """Insert e (whose key is not in d) at the head of its chain, in the table its hash
+    belongs to (see _table_of: during a rehash, an unmoved bucket of t[0] takes new entries
+    and the rehash moves them with the rest of the bucket)."""
     cdef Table* t
     cdef void** slot
     _rehash_step(d)
     _dict_expand_if_needed(d)
-    t = &d.t[1] if d.rehashidx != -1 else &d.t[0]
+    t = _table_of(d, h)
     slot = &t.b[h & (t.size - 1)]
     (<Link*>e).next = <Link*>slot[0]
     slot[0] = e
     t.used += 1
     return 0
-
-
-cdef inline Table* _table_of(Dict* d, uint64_t h) noexcept nogil:
-    """The table that holds (or would hold) an entry of hash h."""
-    if d.rehashidx != -1 and <long long>(h & (d.t[0].size - 1)) < d.rehashidx:
-        return &d.t[1]
-    return &d.t[0]
 
 
 cdef void _dict_clear(Dict* d) noexcept:
@@ -630,11 +637,14 @@ cdef inline void _ex_repoint(Db* db, Entry* old, Entry* new, uint64_t h) noexcep
 
 
 cdef inline bint _is_expired(Db* db, Entry* e, uint64_t h) noexcept:
-    cdef long long when
+    """Whether e's TTL has passed. Any stored time counts, negative ones included (a time
+    before the epoch is in the past), so this reads the TTL row rather than get_expire, whose
+    -1 means "no TTL"."""
+    cdef ExpEntry* x
     if not entry_has_ttl(e):
         return False
-    when = get_expire(db, e, h)
-    return when >= 0 and db.st.now_ms > when
+    x = _ex_find(db, e, h, NULL)
+    return x != NULL and db.st.now_ms > x.when
 
 
 cdef bint expire_if_needed(Db* db, Entry* e, Entry** link, uint64_t h) noexcept:
@@ -1205,7 +1215,8 @@ cdef class Keyspace:
         cdef long long acceptable_stale = EXPIRE_ACCEPTABLE_STALE - effort
         cdef long long start = monotonic_us(), timelimit, elapsed
         cdef long long total_sampled = 0, total_expired = 0
-        cdef long long num, sampled, expired, ttl_sum, ttl_samples, checked, max_buckets, avg
+        cdef long long num, sampled, expired, ttl_samples, checked, max_buckets, avg
+        cdef double ttl_sum             # TTLs up to 2^63 ms: a 64-bit sum of 20 would wrap
         cdef int dbs_per_call, j, t, iteration = 0
         cdef bint repeat
         cdef Db* d
@@ -1265,10 +1276,10 @@ cdef class Keyspace:
                                 kv = x.kv
                                 h = key_hash(&self.st, entry_key(kv), entry_keylen(kv))
                                 db_find(d, entry_key(kv), entry_keylen(kv), h, &link)
-                                expire_if_needed(d, kv, link, h)
-                                expired += 1
+                                if expire_if_needed(d, kv, link, h):
+                                    expired += 1
                             else:
-                                ttl_sum += x.when - self.st.now_ms
+                                ttl_sum += <double>(x.when - self.st.now_ms)
                                 ttl_samples += 1
                             x = nxt
                     d.expires_cursor += 1
@@ -1276,7 +1287,7 @@ cdef class Keyspace:
                 total_expired += expired
                 total_sampled += sampled
                 if ttl_samples:
-                    avg = ttl_sum // ttl_samples
+                    avg = <long long>(ttl_sum / ttl_samples)
                     d.avg_ttl = avg if d.avg_ttl == 0 else (d.avg_ttl // 50) * 49 + avg // 50
                 if (iteration & 0xf) == 0:
                     if monotonic_us() - start > timelimit:
