@@ -26,7 +26,16 @@ cdef enum:
 
 
 class ProtocolError(Exception):
-    """A request that breaks the protocol; str(e) is the error reply text."""
+    """A request that breaks the protocol; str(e) is the error reply text, `reply` its bytes
+    (the text may quote a request byte that is not UTF-8: str(e) holds it surrogate-escaped)."""
+
+    def __init__(self, text):
+        if isinstance(text, bytes):
+            self.reply = text
+            text = text.decode("utf-8", "surrogateescape")
+        else:
+            self.reply = text.encode("utf-8", "surrogateescape")
+        super().__init__(text)
 
 
 cdef void parse_init(ParseState* st) noexcept:
@@ -121,6 +130,7 @@ cdef inline int _fail(ParseState* st, const char* msg) noexcept:
 
 cdef int _parse_multibulk(ParseState* st, char* buf, size_t n, ParseLimits* lim) except -2:
     cdef char* nl
+    cdef char got
     cdef long long ll
     cdef size_t pos
     if st.mbulk == 0:
@@ -153,8 +163,11 @@ cdef int _parse_multibulk(ParseState* st, char* buf, size_t n, ParseLimits* lim)
             if <size_t>(nl - (buf + pos)) + 2 > n - pos:
                 return PARSE_NEED_MORE
             if buf[pos] != b'$':
+                got = buf[pos]
+                if got == b'\r' or got == b'\n':
+                    got = b' '      # an error reply holds no line break: Redis prints a space
                 snprintf(st.errbuf, sizeof(st.errbuf),
-                         b"ERR Protocol error: expected '$', got '%c'", buf[pos])
+                         b"ERR Protocol error: expected '$', got '%c'", got)
                 return _fail(st, st.errbuf)
             if (not string2ll(buf + pos + 1, <size_t>(nl - (buf + pos + 1)), &ll) or ll < 0
                     or ll > lim.max_bulk):
@@ -317,7 +330,7 @@ cdef class RequestParser:
             base = PyByteArray_AS_STRING(self.buf)
             r = parse_command(&self.st, base, len(self.buf), &self.lim)
             if r == PARSE_ERROR:
-                raise ProtocolError((<bytes>self.st.err).decode())
+                raise ProtocolError(<bytes>self.st.err)
             if r == PARSE_NEED_MORE:
                 del self.buf[:self.st.start]
                 parse_rebase(&self.st)
