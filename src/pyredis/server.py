@@ -297,7 +297,7 @@ class Server:
     def client_line(self, c) -> str:
         """One line of CLIENT LIST / CLIENT INFO, with Redis's fields."""
         now = self.keyspace.now_ms
-        flags = "N"
+        flags = "U" if c.is_unix else "N"
         name = (c.name or b"").decode(errors="replace")
         return (f"id={c.id} addr={c.addr} laddr={c.laddr} fd={c.fd} name={name} "
                 f"age={(now - c.ctime_ms) // 1000} idle={(now - c.last_interaction_ms) // 1000} "
