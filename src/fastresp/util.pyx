@@ -22,7 +22,8 @@ cdef inline bint _too_big(long double v) noexcept nogil:
 
 cdef int string2ld(const char* s, size_t n, long double* out) noexcept nogil:
     """Parse s[0:n] as a long double as Redis's string2ld does (strtold over a NUL-terminated
-    copy, no leading space, no trailing garbage, no NaN, no overflow). Returns 1 or 0."""
+    copy that must consume all n bytes: no leading space, no trailing garbage or NUL, no NaN,
+    no overflow). Returns 1 or 0."""
     # without this, assigning errno below would make a local variable and the ERANGE
     # checks would never fire
     global errno
@@ -41,7 +42,7 @@ cdef int string2ld(const char* s, size_t n, long double* out) noexcept nogil:
     buf[n] = 0
     errno = 0          # the C variable: see the `global errno` above
     v = strtold(buf, &end)
-    ok = not (isspace(<unsigned char>buf[0]) or end[0] != 0 or
+    ok = not (isspace(<unsigned char>buf[0]) or <size_t>(end - buf) != n or
               (errno == ERANGE and (_too_big(v) or v == 0)) or isnan(v))
     if buf != small:
         free(buf)
