@@ -105,7 +105,9 @@ cdef int _reserve_args(ParseState* st, int want) except -1:
 
 cdef inline int _push_arg(ParseState* st, size_t off, size_t n) except -1:
     if st.argc == st.argcap:
-        _reserve_args(st, st.argcap * 2 if st.argcap else 8)
+        # double the room, without overflowing an int (a count is at most INT_MAX)
+        _reserve_args(st, 8 if st.argcap == 0 else
+                      (st.argcap * 2 if st.argcap < INT_MAX_VALUE // 2 else INT_MAX_VALUE))
     st.aoff[st.argc] = off
     st.alen[st.argc] = n
     st.argc += 1

@@ -31,7 +31,7 @@ def ping_ok(port: int, timeout: float = 1.0) -> bool:
         return False
 
 
-def exchange_many(targets: list, wait: float = 0.3, keep: list | None = None) -> list:
+def exchange_many(targets: list, wait: float = 0.5, keep: list | None = None) -> list:
     """Each (port, chunk list) on its own connection, all at once; then whatever the servers
     send until `wait` s pass with no news: [(reply bytes, closed)]."""
     socks = []
@@ -268,8 +268,10 @@ def test_maxclients(servers):
                 s.sendall(encode("ECHO", "still here"))
                 assert s.recv(64) == b"$10\r\nstill here\r\n"
             socks.pop().close()
-            time.sleep(0.1)
-            assert ping_ok(proc.port)          # a slot is free again
+            deadline = time.time() + 2         # a slot is free again once the close is seen
+            while not ping_ok(proc.port) and time.time() < deadline:
+                time.sleep(0.05)
+            assert ping_ok(proc.port)
         finally:
             for s in socks:
                 s.close()

@@ -21,8 +21,6 @@ import redis
 from tests import support
 from tests.support import encode
 
-INLINE_MAX = 64 * 1024
-
 
 # =============================================================================================
 # Fixtures and helpers
@@ -61,7 +59,7 @@ def _send(s: socket.socket, data: bytes) -> bool:
         return False
 
 
-def exchange_many(targets: list, wait: float = 0.3, keep: list | None = None) -> list:
+def exchange_many(targets: list, wait: float = 0.5, keep: list | None = None) -> list:
     """Each (port, chunk list) on its own connection, all at once: chunks are sent in rounds (a
     short pause between rounds lets the servers read them separately), then everything the
     servers send is read until `wait` seconds pass with no news. Returns [(reply, closed)].
@@ -120,7 +118,7 @@ def chunkings_of(data: bytes, seed: int = 0) -> list:
     return out
 
 
-def both(ours, ref, chunkings: list, wait: float = 0.3):
+def both(ours, ref, chunkings: list, wait: float = 0.5):
     """The same chunk lists on pyredis and on redis-server, all at the same time:
     ([pyredis (reply, closed)], [redis-server (reply, closed)])."""
     got = exchange_many([(ours.port, c) for c in chunkings] + [(ref.port, c) for c in chunkings],
@@ -147,6 +145,10 @@ TABLE = [
     ("expected-dollar", b"*1\r\nfoo\r\n", perr("expected '$', got 'f'"), True),
     # ... before that, redis-server (and pyredis) just wait
     ("expected-dollar-no-cr", b"*1\r\nfoo", b"", False),
+    # the table's `$-10` ... are bulk-length lines inside a multibulk request; as the first
+    # bytes of a request they are an inline command
+    ("dollar-inline", b"$-10\r\n",
+     b"-ERR unknown command '$-10', with args beginning with: \r\n", False),
     ("bulk-negative", b"*1\r\n$-10\r\n", perr("invalid bulk length"), True),
     ("bulk-2e9", b"*1\r\n$2000000000\r\n", perr("invalid bulk length"), True),
     ("bulk-blabla", b"*1\r\n$blabla\r\n", perr("invalid bulk length"), True),
