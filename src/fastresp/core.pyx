@@ -732,8 +732,8 @@ cdef class Core:
                 c.error_cstr(c.ps.err)
                 c.flags |= CLIENT_CLOSE_AFTER_REPLY
                 if self.log is not None:
-                    self.log("verbose", f"Protocol error ({(<bytes>c.ps.err).decode()}) "
-                             f"from client: id={c.id} addr={c.addr}")
+                    self.log("verbose", "Protocol error (%s) from client: id=%d addr=%s" % (
+                        (<bytes>c.ps.err).decode(errors="backslashreplace"), c.id, c.addr))
                 break
             if c.ps.argc:
                 if FR_UNLIKELY(c.ps.argc > c.argvcap):
@@ -913,7 +913,9 @@ cdef class Core:
         return 0
 
     cdef int free_client(self, Client c) except -1:
-        """Close a connection now and release what it holds."""
+        """Close a connection now and release what it holds. The caller must hold its own
+        reference to c (the tables' references are dropped here)."""
+        cdef Client keep = c     # c stays alive until we are done, whoever else drops it
         if c.flags & CLIENT_CLOSED:
             return 0
         c.flags |= CLIENT_CLOSED
@@ -974,6 +976,7 @@ cdef class Core:
         cdef int n, i, fd, timeout
         cdef long long now
         cdef PyObject* obj
+        cdef Client c
         self.running = True
         self.next_cron_us = monotonic_us()
         while self.running:
@@ -1004,11 +1007,12 @@ cdef class Core:
                 obj = self.fdtable[fd] if fd < self.fdcap else NULL
                 if obj == NULL:
                     continue
+                c = <Client>obj          # a strong reference while its events are handled
                 if masks[i] & (PB_READ | PB_ERROR):
-                    self.read_client(<Client>obj)
-                obj = self.fdtable[fd]
-                if obj != NULL and masks[i] & PB_WRITE:
-                    self.write_client(<Client>obj)
+                    self.read_client(c)
+                if masks[i] & PB_WRITE and not (c.flags & CLIENT_CLOSED):
+                    self.write_client(c)
+                c = None
             if self.to_close:
                 self._close_scheduled()
             PyErr_CheckSignals()

@@ -576,7 +576,7 @@ def _live_fuzz(port: int, seed: int, ascii_only: bool, keep: list, batches: int 
 
 
 def test_live_fuzz_server_keeps_answering(ours):
-    """200 connections of random and mutated requests (ASCII: see the xfail below for other
+    """200 connections of random and mutated requests (ASCII; the test below sends any
     bytes), kept open; a control client gets PONG after every batch of 30."""
     keep = []
     try:
@@ -588,11 +588,6 @@ def test_live_fuzz_server_keeps_answering(ours):
             s.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core.pyx: a client that disconnects with a partial request in its query buffer aborts "
-    "the server (Core.free_client uses the Client after dropping its last reference: double "
-    "free); a protocol error quoting a non-UTF-8 byte (expected '$', got '\\xff') raises "
-    "UnicodeDecodeError out of Core.run. See test_protocol.py's xfails."))
 def test_live_fuzz_with_any_bytes_and_disconnects(ours):
     keep = []
     try:
@@ -640,7 +635,7 @@ def diff_piece(rnd: random.Random, keys: list) -> bytes:
 
 @pytest.mark.parametrize("seed", range(3))
 def test_same_replies_as_redis(ours, ref, seed):
-    """60 streams a batch, mostly valid (ASCII only: see the xfail above), split at the same
+    """60 streams a batch, mostly valid (ASCII only), split at the same
     points for both servers: the same reply bytes, the same closed/open state."""
     rnd = random.Random(seed)
     streams = []

@@ -195,10 +195,6 @@ def test_query_buffer_limit_closes_without_reply(servers):
         assert "Closing client that reached max query buffer length" in proc.log()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core.pyx: read_client closes the over-limit client with free_client while the Client's "
-    "only references are the ones free_client drops; its query buffer is then freed twice "
-    "and the server aborts (double free)"))
 def test_query_buffer_limit_leaves_others_unaffected():
     ours = support.start_pyredis("--client-query-buffer-limit", "1mb")
     try:

@@ -346,7 +346,7 @@ def small_bulk_limit(ours, ref):
         try:
             c.config_set("proto-max-bulk-len", v)
         except redis.ConnectionError:
-            pass        # pyredis died (see the xfails at the end); `ours` starts it again
+            pass        # pyredis died (a regression): `ours` starts it again
         c.close()
 
 
@@ -366,13 +366,10 @@ def test_proto_max_bulk_len_from_config(ours, ref, small_bulk_limit):
 
 
 # =============================================================================================
-# Bugs outside this module's files (src/fastresp/core.pyx), kept as strict xfails
+# Regressions: core.pyx bugs these tests found (a client leaving with a partial request was
+# freed twice; a non-UTF-8 byte in a logged protocol error escaped the loop)
 # =============================================================================================
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core.pyx: Core.free_client drops the last references to the Client (fdtable, clients "
-    "dict) and then keeps using it; with a partial request in its query buffer the buffer is "
-    "freed twice and the server aborts ('double free or corruption')"))
 @pytest.mark.parametrize("partial", [b"GET k", b"*2\r\n$3\r\nGET\r\n$1\r\n",
                                      b"*1\r\n$536870912\r\nabc"])
 def test_client_leaving_with_a_partial_request_does_not_kill_the_server(ours, partial):
@@ -383,10 +380,6 @@ def test_client_leaving_with_a_partial_request_does_not_kill_the_server(ours, pa
     assert ping_ok(ours.port)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core.pyx: _run_commands logs the protocol error with (<bytes>c.ps.err).decode(); the text "
-    "of \"expected '$', got '\\xff'\" is not UTF-8, UnicodeDecodeError escapes Core.run and "
-    "the server exits"))
 def test_protocol_error_quoting_a_non_utf8_byte(ours, ref):
     data = b"*1\r\n\xffoo\r\n"
     got_ours, got_ref = both(ours, ref, [[data]])
