@@ -386,7 +386,10 @@ cdef void* dict_random(Dict* d) noexcept:
 
 cdef Entry* entry_new(const char* k, size_t n, size_t extra) except NULL:
     """A detached entry for key k with `extra` bytes of room after the key."""
-    cdef Entry* e = <Entry*>malloc(sizeof(Entry) + n + extra)
+    cdef Entry* e
+    if n > ENTRY_KEYLEN_MASK:         # the length shares its 32 bits with flags
+        raise ValueError("key too long")
+    e = <Entry*>malloc(sizeof(Entry) + n + extra)
     if e == NULL:
         raise MemoryError()
     e.next = NULL
@@ -1203,6 +1206,15 @@ cdef class Keyspace:
                     dict_rehash_ms(&d.ex, rehash_ms)
                     break
 
+    @property
+    def next_expire_db(self):
+        """The database the next active expiry cycle starts with (tests may set it)."""
+        return self.expire_db
+
+    @next_expire_db.setter
+    def next_expire_db(self, int v):
+        self.expire_db = v
+
     def active_expire_cycle(self, bint fast=False, int hz=10):
         """Delete expired keys within a CPU budget (see 'Expiry' above). Returns how many."""
         return self._active_expire(fast, hz)
@@ -1246,8 +1258,12 @@ cdef class Keyspace:
         for j in range(dbs_per_call):
             if self.expire_timelimit_hit:
                 break
-            d = &self.dbs[self.expire_db % self.ndbs]
-            self.expire_db += 1
+            if self.expire_db < 0 or self.expire_db >= self.ndbs:
+                self.expire_db = 0
+            d = &self.dbs[self.expire_db]
+            # (kept below ndbs: a counter left to grow would overflow its int after 2^31
+            # database visits, a few days at a high hz, and index before the array)
+            self.expire_db = self.expire_db + 1 if self.expire_db + 1 < self.ndbs else 0
             ex = &d.ex
             repeat = True
             while repeat:

@@ -905,3 +905,33 @@ def test_keys_added_during_a_rehash_are_counted_in_the_right_table(with_ttl):
             pass
         assert ks.dbsize(0) == 300 and sorted(ks.keys(0)) == sorted(more)
         assert all(ks.get(0, k) == b"w" for k in more)
+
+
+def test_active_expiry_database_counter_wraps():
+    """The cycle's next-database counter stays an index: left to grow it overflowed its C int
+    after 2^31 database visits and indexed before the array."""
+    ks = Keyspace(20)
+    ks.next_expire_db = 2**31 - 1              # out of range: the cycle starts over at 0
+    past = wall_ms() - 1000
+    for db in range(20):
+        ks.set(db, b"a", b"1")
+        ks.pexpireat(db, b"a", past)
+    total = 0
+    for _ in range(4):
+        total += ks.active_expire_cycle()
+        assert 0 <= ks.next_expire_db < 20
+    assert total == 20
+    assert [ks.dbsize(db) for db in range(20)] == [0] * 20
+
+
+def test_key_longer_than_the_length_field_is_refused():
+    """Entry lengths share 32 bits with flags: a key of 2^30 bytes or more is refused instead
+    of being stored with a truncated length (or a false TTL flag)."""
+    ks = Keyspace(1)
+    huge = bytes(2**30)                        # zero pages: no real memory is touched
+    with pytest.raises(ValueError):
+        ks.set(0, huge, b"v")
+    assert ks.dbsize(0) == 0
+    del huge
+    ks.set(0, b"k", b"v")
+    assert ks.get(0, b"k") == b"v"
