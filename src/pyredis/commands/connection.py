@@ -252,9 +252,9 @@ def client_info(server, client, args):
 # CLIENT KILL <ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>]
 #             | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>]>
 #             [...]>
-@group.command("CLIENT KILL (ip:port | (ID client-id | TYPE (NORMAL | MASTER | SLAVE | REPLICA "
-               "| PUBSUB) | USER username | ADDR ip:port | LADDR ip:port | SKIPME yes/no) "
-               "[...])", -3, "admin " + CLIENT_FLAGS, parent="client", since="2.4.0",
+@group.command("CLIENT KILL (ip:port | ([ID client-id] | [TYPE (NORMAL | MASTER | SLAVE | "
+               "REPLICA | PUBSUB)] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | "
+               "[SKIPME yes/no]) [...])", -3, "admin " + CLIENT_FLAGS, parent="client", since="2.4.0",
                complexity="O(N) where N is the number of client connections",
                summary="Terminates open connections.")
 def client_kill(server, client, args):
