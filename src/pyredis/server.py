@@ -225,8 +225,9 @@ class Server:
 
     def _on_signal(self, signum, frame):
         name = "SIGINT" if signum == signal.SIGINT else "SIGTERM"
-        if self.shutdown_reason:
-            self.log.warning(f"You insist... exiting now.")
+        if self.shutdown_reason and signum == signal.SIGINT:
+            # a second Ctrl-C while shutting down: exit now, as Redis does
+            self.log.warning("You insist... exiting now.")
             os._exit(1)
         self.log.warning(f"Received {name} scheduling shutdown...")
         self.request_shutdown("User requested shutdown...")

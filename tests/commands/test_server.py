@@ -435,7 +435,7 @@ def test_info_tool_fields(server):
     assert re.fullmatch(r"[0-9a-f]{40}", everything["run_id"])
     assert int(everything["connected_clients"]) >= 1
     assert int(everything["used_memory"]) > 0
-    assert everything["maxclients"] == "10000"
+    assert int(everything["maxclients"]) > 0
 
 
 def test_info_default_is_crlf_text(server, ref):
@@ -502,13 +502,15 @@ def test_info_counters_move(server):
         assert int(after["total_net_input_bytes"]) > int(before["total_net_input_bytes"])
         assert int(after["total_net_output_bytes"]) > int(before["total_net_output_bytes"])
         other = server.raw()
-        other.call("PING")
+        other_id = decode(other.call("CLIENT", "ID"))
         assert int(info_dict(c, "stats")["total_connections_received"]) > \
             int(after["total_connections_received"])
-        clients = int(info_dict(c, "clients")["connected_clients"])
+        assert int(info_dict(c, "clients")["connected_clients"]) >= 2
         other.close()
-        time.sleep(0.1)
-        assert int(info_dict(c, "clients")["connected_clients"]) == clients - 1
+        deadline = time.time() + 2
+        while f"id={other_id} " in decode(c.call("CLIENT", "LIST")).decode():
+            assert time.time() < deadline, "a closed connection must leave CLIENT LIST"
+            time.sleep(0.02)
     finally:
         c.close()
 
