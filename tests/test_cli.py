@@ -125,6 +125,8 @@ def log_messages(text: str) -> list:
     """(role, level mark, message) of each Redis-style log line; other lines fail the test."""
     out = []
     for line in text.splitlines():
+        if re.match(r"^\d+:signal-handler \(\d+\) ", line):
+            continue                                 # redis-server's lines from a signal handler
         m = LOG_LINE.match(line)
         assert m, f"not a Redis log line: {line!r}"
         out.append((m.group(2), m.group(3), m.group(4)))
@@ -416,6 +418,42 @@ def test_pytest_redis_arguments(tmp):
     finally:
         assert server.stop() == 0
     assert not os.path.exists(pidfile)
+
+
+@needs_redis
+def test_low_open_files_limit_lowers_maxclients(tmp):
+    """With `ulimit -n 1024` the default maxclients 10000 becomes 992, with Redis's warnings."""
+    import resource
+
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+
+    seen = []
+    for exe in (PYREDIS, [REDIS]):
+        port = support.free_port()
+        logfile = os.path.join(tmp, f"{port}.log")
+        proc = subprocess.Popen(exe + ["--port", str(port), "--bind", "127.0.0.1", "--dir", tmp,
+                                       "--save", "", "--logfile", logfile],
+                                preexec_fn=low_limit, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 15
+            while not ping_tcp(port):
+                assert time.time() < deadline and proc.poll() is None
+                time.sleep(0.05)
+            with socket.create_connection(("127.0.0.1", port)) as s:
+                s.sendall(encode("CONFIG", "GET", "maxclients"))
+                time.sleep(0.1)
+                maxclients = decode(s.recv(1000))
+        finally:
+            proc.terminate()
+            assert proc.wait(10) == 0
+        with open(logfile) as f:
+            warnings = [m for _r, mark, m in log_messages(f.read())
+                        if mark == "#" and ("maxclients" in m or "open files" in m)]
+        seen.append((maxclients, warnings))
+    assert seen[0] == seen[1]
+    assert seen[0][0] == [b"maxclients", b"992"]
 
 
 def test_python_dash_m(tmp):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import os
+import resource
 import signal
 import socket
 import sys
@@ -22,6 +23,7 @@ DEFAULT_PIDFILE = "/var/run/redis.pid"
 METRIC_SAMPLES = 16              # samples averaged by instantaneous_* (as Redis)
 METRIC_PERIOD = 0.1              # seconds between samples
 LRU_POLICIES = ("allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu")
+RESERVED_FDS = 32                # descriptors kept for other uses than clients (as Redis)
 
 
 class StartupError(Exception):
@@ -111,8 +113,17 @@ class Server:
             ks.configure(lfu=policy.endswith("lfu"),
                          shared_integers=self.config["maxmemory"] == 0 or policy not in LRU_POLICIES)
 
+        def maxclients(value):
+            fitted = self.fit_maxclients(value)
+            if fitted != value:
+                self.log.warning("Failed applying new configuration. Possibly related to new "
+                                 "maxclients setting. Restoring previous settings.")
+                raise CommandError("The operating system is not able to handle the specified "
+                                   f"number of clients, try with {fitted}")
+            core.maxclients = value
+
         hooks = {
-            "maxclients": lambda v: setattr(core, "maxclients", v),
+            "maxclients": maxclients,
             "timeout": lambda v: setattr(core, "idle_timeout_ms", v * 1000),
             "tcp-keepalive": lambda v: setattr(core, "tcp_keepalive", v),
             "proto-max-bulk-len": lambda v: setattr(core, "proto_max_bulk_len", v),
@@ -127,9 +138,51 @@ class Server:
             "lfu-decay-time": lambda v: ks.configure(lfu_decay_time=v),
             "active-expire-effort": lambda v: ks.configure(expire_effort=v),
         }
+        # at start-up a maxclients the open-files limit cannot carry is lowered, as in Redis
+        fitted = self.fit_maxclients(self.config["maxclients"])
+        if fitted != self.config["maxclients"]:
+            self.config.set([("maxclients", str(fitted))])
         for name, hook in hooks.items():
             hook(self.config[name])
             self.config.on_change(name, hook)
+
+    def fit_maxclients(self, wanted: int) -> int:
+        """Redis's adjustOpenFilesLimit: raise the open-files limit to maxclients + 32 if
+        possible, else the maxclients it allows (with Redis's warnings)."""
+        needed = wanted + RESERVED_FDS
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft == resource.RLIM_INFINITY or soft >= needed:
+            return wanted
+        best, error = needed, ""
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (needed, max(needed, hard)))
+        except (ValueError, OSError) as exc:
+            error = os.strerror(exc.errno) if getattr(exc, "errno", None) else \
+                "Operation not permitted"
+            # Redis steps down 16 at a time from `needed`: the first step the hard limit allows
+            best = soft
+            if hard != resource.RLIM_INFINITY and soft < hard < needed:
+                step = needed - 16 * -(-(needed - hard) // 16)
+                if step > soft:
+                    try:
+                        resource.setrlimit(resource.RLIMIT_NOFILE, (step, hard))
+                        best = step
+                    except (ValueError, OSError):
+                        pass
+        if best >= needed:
+            self.log.notice(f"Increased maximum number of open files to {needed} (it was "
+                            f"originally set to {soft}).")
+            return wanted
+        if best <= RESERVED_FDS:
+            return 1
+        self.log.warning(f"You requested maxclients of {wanted} requiring at least {needed} "
+                         "max file descriptors.")
+        self.log.warning(f"Server can't set maximum open files to {needed} because of OS "
+                         f"error: {error}.")
+        self.log.warning(f"Current maximum open files is {best}. maxclients has been reduced "
+                         f"to {best - RESERVED_FDS} to compensate for low ulimit. If you need "
+                         "higher maxclients increase 'ulimit -n'.")
+        return best - RESERVED_FDS
 
     # ----- listening
     def listen(self) -> None:

@@ -161,6 +161,9 @@ SET_ERRORS = [
     ("CONFIG", "SET", "maxmemory-policy", "nope"), ("CONFIG", "SET", "appendfsync", "sometimes"),
     ("CONFIG", "SET", "save", "1"), ("CONFIG", "SET", "save", "x y"),
     ("CONFIG", "SET", "requirepass", "a", "requirepass", "b"),
+    # more clients than the open-files limit allows: Redis's error (both processes have the
+    # same limits), and the previous value stays
+    ("CONFIG", "SET", "maxclients", "1000000"), ("CONFIG", "GET", "maxclients"),
     # atomic: the first setting must not stick when the second fails
     ("CONFIG", "SET", "maxclients", "77", "hz", "bad"), ("CONFIG", "GET", "maxclients"),
     ("CONFIG", "SET", "timeout", "5", "nosuch", "1"), ("CONFIG", "GET", "timeout"),
