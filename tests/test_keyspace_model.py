@@ -46,7 +46,7 @@ EXACT_TIMES = set(ABSOLUTE) | {LLONG_MAX}
 keys = st.sampled_from(KEYS)
 picks = st.integers(0, 2**16)           # an index into the keys that exist (see existing())
 values = st.one_of(st.sampled_from([b"", b"0", b"-1", b"12345678901234567890", b"x" * 50]),
-                   st.binary(max_size=12))
+                   st.binary(max_size=12), st.binary(min_size=30, max_size=46))
 dbs = st.sampled_from([0, 1, 2, 3, 15])
 expire_opts = st.sampled_from([(), ("NX",), ("XX",), ("GT",), ("LT",)])
 
@@ -676,9 +676,9 @@ def test_keyspace_commands_match_redis(servers):
         suppress_health_check=list(HealthCheck)))
 
 
-def test_model_alone_catches_a_wrong_reply(servers):
-    """The comparison can fail: a server whose DEL over-counts is caught (by redis-server, or by
-    the model without it)."""
+def test_the_harness_reports_a_difference(servers):
+    """The comparison can fail: a key only the reference holds makes DBSIZE differ (checked
+    against redis-server, or against the model without it)."""
     servers.reset()
     servers.check("SET", "a", "1")
     if servers.ref is not None:
@@ -687,4 +687,24 @@ def test_model_alone_catches_a_wrong_reply(servers):
         servers.model.db[b"ghost"] = [b"1", None]
     with pytest.raises(AssertionError):
         servers.check("DBSIZE")
+    servers.reset()
+
+
+def test_ttl_follows_a_value_that_outgrows_its_entry(servers):
+    """SET ... KEEPTTL with a longer value reallocates the key's entry; its TTL row must
+    follow it (and the TTL stays exact)."""
+    servers.reset()
+    for i in range(200):
+        key = b"grow:%d" % i
+        servers.check("SET", key, "a")
+        servers.check("PEXPIREAT", key, ABSOLUTE[i % len(ABSOLUTE)])
+        for n in (8, 20, 44, 45, 3):
+            servers.check("SET", key, b"v" * n, "KEEPTTL")
+            servers.check("PEXPIRETIME", key)
+        servers.check("GET", key)
+    servers.check("DBSIZE")
+    for i in range(0, 200, 2):
+        servers.check("PERSIST", b"grow:%d" % i)
+    servers.check("PEXPIRETIME", b"grow:0")
+    servers.check("PEXPIRETIME", b"grow:1")
     servers.reset()
