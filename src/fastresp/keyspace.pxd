@@ -29,6 +29,8 @@ cdef enum:
 cdef enum:
     EMBSTR_MAX = 44                  # longest string kept inside its Entry, bytes (as Redis)
     ENTRY_HAS_TTL = 0x80000000       # Entry.keylen flag: the key has a row in the expires table
+    ENTRY_PRIVATE_INT = 0x40000000   # Entry.keylen flag: an int value that is not a shared
+                                     # integer object (COPY's copy: OBJECT REFCOUNT says 1)
     ENTRY_KEYLEN_MASK = 0x3fffffff
     META_TYPE_MASK = 0x0f
     META_ENC_SHIFT = 4
@@ -52,7 +54,7 @@ cdef union Value:
 cdef struct Entry:
     Entry* next        # hash chain
     Value v
-    uint32_t keylen    # key length, plus the ENTRY_HAS_TTL flag
+    uint32_t keylen    # key length, plus the ENTRY_HAS_TTL and ENTRY_PRIVATE_INT flags
     uint32_t meta      # type (4 bits), encoding (4 bits), LRU clock or LFU data (24 bits)
     # the key bytes follow the header, then (ENC_EMBSTR) the value bytes
 
@@ -130,6 +132,9 @@ cdef inline int entry_encoding(Entry* e) noexcept nogil:
 
 cdef inline bint entry_has_ttl(Entry* e) noexcept nogil:
     return (e.keylen & ENTRY_HAS_TTL) != 0
+
+cdef inline bint entry_private_int(Entry* e) noexcept nogil:
+    return (e.keylen & ENTRY_PRIVATE_INT) != 0
 
 cdef inline void entry_set_type(Entry* e, int t, int enc) noexcept nogil:
     e.meta = (e.meta & ~<uint32_t>0xff) | <uint32_t>t | (<uint32_t>enc << META_ENC_SHIFT)

@@ -729,6 +729,7 @@ cdef Str* str_reserve(Str* s, size_t need) except NULL:
 
 cdef void free_value(Entry* e) noexcept:
     cdef int t = entry_type(e)
+    e.keylen &= ~(<uint32_t>ENTRY_PRIVATE_INT)
     if t == T_STRING:
         if entry_encoding(e) == ENC_RAW:
             free(e.v.p)
@@ -832,6 +833,7 @@ cdef Entry* entry_take_value(Entry* src, const char* k, size_t n) except NULL:
         memcpy(entry_key(e) + n, entry_key(src) + entry_keylen(src), extra)
     e.v = src.v
     e.meta = src.meta
+    e.keylen |= src.keylen & ENTRY_PRIVATE_INT
     src.v.i = 0
     entry_set_type(src, T_STRING, ENC_INT)
     return e
@@ -862,6 +864,7 @@ cdef Entry* entry_dup(Entry* src, const char* k, size_t n) except NULL:
             e.v.p = str_new(str_bytes(s), s.len, s.len)
         elif t == T_STRING:
             e.v.i = src.v.i
+            e.keylen |= ENTRY_PRIVATE_INT
         else:
             try:
                 _type_ops[t].dup_value(src, e)

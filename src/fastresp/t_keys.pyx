@@ -12,7 +12,7 @@ from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, arg_int, error_w
 from fastresp.keyspace cimport (Entry, Db, Dict, T_STRING, ENC_INT, LOOKUP_NONE, LOOKUP_WRITE,
                                 LOOKUP_NOTOUCH, LOOKUP_NOEXPIRE, lookup, db_find, db_insert,
                                 db_unlink_free, db_detach, db_delete, entry_type,
-                                entry_encoding, entry_key, entry_keylen, entry_has_ttl,
+                                entry_encoding, entry_key, entry_keylen, entry_has_ttl, entry_private_int,
                                 entry_take_value, entry_dup, get_expire, set_expire,
                                 remove_expire, expire_if_needed, key_hash, dict_size, dict_scan,
                                 dict_random, idle_ms, lfu_decr_and_return, touch_entry)
@@ -623,7 +623,7 @@ cdef int cmd_object_refcount(Client c) except -1:
     if e == NULL:
         return 0
     if (entry_type(e) == T_STRING and entry_encoding(e) == ENC_INT and c.db.st.shared_integers
-            and 0 <= e.v.i < SHARED_INTEGERS):
+            and 0 <= e.v.i < SHARED_INTEGERS and not entry_private_int(e)):
         return reply_int(&c.out, SHARED_REFCOUNT)
     return reply_int(&c.out, 1)
 

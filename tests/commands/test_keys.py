@@ -573,12 +573,15 @@ def test_copy_carries_the_ttl(d):
                   ("PEXPIRETIME", "dst"))
 
 
-@pytest.mark.xfail(strict=True, reason="t_keys COPY: an Entry cannot tell a private integer "
-                   "from a shared one, so a copy of a small integer reports the shared "
-                   "refcount; Redis's copy is a private object (refcount 1). Needs a flag bit "
-                   "in keyspace.pxd.")
 def test_copy_of_a_small_integer_is_not_shared(d):
-    d.check_all([("SET", "x", "5"), ("COPY", "x", "y"), ("OBJECT", "REFCOUNT", "y")])
+    # Redis's copy is a private object (refcount 1); it stays private through RENAME and MOVE
+    # and becomes a shared integer again when a command writes a new value
+    d.check_all([("SET", "x", "5"), ("COPY", "x", "y"), ("OBJECT", "REFCOUNT", "y"),
+                 ("OBJECT", "REFCOUNT", "x"), ("RENAME", "y", "z"), ("OBJECT", "REFCOUNT", "z"),
+                 ("COPY", "x", "w"), ("MOVE", "w", "1"), ("SELECT", "1"),
+                 ("OBJECT", "REFCOUNT", "w"), ("SELECT", "0"), ("INCR", "z"),
+                 ("OBJECT", "REFCOUNT", "z"), ("COPY", "x", "v"), ("SET", "v", "7"),
+                 ("OBJECT", "REFCOUNT", "v")])
 
 
 # =============================================================================================
