@@ -538,9 +538,6 @@ def test_rename_command_info_and_docs(rename_pair):
 
 
 @needs_redis
-@pytest.mark.xfail(strict=True, reason="core.pyx _fill_command takes a command's error/stats "
-                   "name (fullname) from its lookup name, so a renamed GET reports 'myget' "
-                   "where Redis keeps 'get'")
 def test_rename_command_keeps_name_in_errors_and_stats(rename_pair):
     ours, theirs = (support.RawClient(p) for p in rename_pair)
     try:

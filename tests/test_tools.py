@@ -205,11 +205,7 @@ HINT_EXCEPTIONS = {
 }
 
 
-@pytest.mark.parametrize("line", [
-    pytest.param(line, marks=pytest.mark.xfail(strict=True, reason=(
-        "strings.py declares LCS's MINMATCHLEN argument as 'min-match-len'; Redis 7.0 calls it "
-        "'len' (redis-cli hint: [MINMATCHLEN len])")))
-    if line == "lcs" else line for line in all_command_lines()])
+@pytest.mark.parametrize("line", all_command_lines())
 def test_redis_cli_hints_match_redis(hints, line):
     """redis-cli builds its hints from COMMAND DOCS: they must read as with redis-server."""
     if line in HINT_EXCEPTIONS:

@@ -105,6 +105,11 @@ class SetReply(list):
     """A set reply with a fixed element order (RESP3 '~', an array in RESP2)."""
 
 
+class MapReply(list):
+    """A map reply given as (key, value) pairs, in order, keys possibly repeated (RESP3 '%',
+    a flat array in RESP2)."""
+
+
 class _NullArray:
     """The null array (*-1 in RESP2, _ in RESP3)."""
     def __repr__(self):
@@ -151,6 +156,12 @@ cdef int reply_value(ReplyBuf* r, object v) except -1:
     if t is dict:
         reply_map(r, len(v))
         for key, item in (<dict>v).items():
+            reply_value(r, key)
+            reply_value(r, item)
+        return 0
+    if t is MapReply:
+        reply_map(r, len(v))
+        for key, item in v:
             reply_value(r, key)
             reply_value(r, item)
         return 0
@@ -375,9 +386,10 @@ cdef char* _strdup_bytes(bytes b) except NULL:
 
 
 cdef int _fill_command(Command* cmd, object spec, Command* parent) except -1:
+    """Fill cmd from a CommandSpec: it is looked up by spec.name (which rename-command may
+    have changed) and named in errors and statistics by spec.fullname (which it does not)."""
     cdef bytes name = spec.name.lower().encode()
-    cdef bytes fullname = (f"{parent.name.decode()}|{spec.name.lower()}" if parent != NULL
-                           else spec.name.lower()).encode()
+    cdef bytes fullname = spec.fullname.lower().encode()
     cdef object handler = spec.handler
     cdef int i
     cmd.name = _strdup_bytes(name)

@@ -572,7 +572,7 @@ cdef int cmd_incrbyfloat(Client c) except -1:
     return reply_bulk(&c.out, out, n)
 
 
-# LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]
+# LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]
 cdef int cmd_lcs(Client c) except -1:
     cdef uint64_t h
     cdef Entry* ea = lookup(c.db, c.argv[1], c.argl[1], LOOKUP_NONE, &h, NULL)

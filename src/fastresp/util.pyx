@@ -284,3 +284,21 @@ def format_double(double value):
     cdef char buf[64]
     cdef size_t n = d2string(buf, 64, value)
     return buf[:n]
+
+
+def parse_ll(raw):
+    """A signed 64-bit integer written exactly as Redis's string2ll accepts it (no '+', no
+    spaces, no leading zeros), else None: Python handlers parse numbers by the same rules as
+    Cython ones."""
+    cdef bytes b = bytes(raw)
+    cdef long long v
+    if string2ll(b, len(b), &v):
+        return v
+    return None
+
+
+def option_is(raw, bytes lowercase_literal):
+    """Whether an argument is the given option, compared as Redis compares options
+    (case-insensitive, as a C string: the argument ends at its first NUL byte)."""
+    cdef bytes b = bytes(raw)
+    return arg_is(b, len(b), lowercase_literal, len(lowercase_literal))

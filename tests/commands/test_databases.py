@@ -154,8 +154,7 @@ def test_flush_bad_arguments_flush_nothing(d, cmd, args):
     sizes(d, dbs=(0, 3))
 
 
-@pytest.mark.xfail(strict=True, reason="commands/server.py flush_mode compares the whole "
-                   "argument; Redis uses strcasecmp, so 'async\\0junk' counts as ASYNC")
+# Redis compares the option with strcasecmp, so "async\0junk" counts as ASYNC
 @pytest.mark.parametrize("cmd", ["FLUSHDB", "FLUSHALL"])
 def test_flush_mode_stops_at_a_nul_byte(d, cmd):
     fill(d, dbs=(0,), n=3)
@@ -220,8 +219,7 @@ def test_swapdb_index_edges(d, index):
     d.check("EXISTS", "k")
 
 
-@pytest.mark.xfail(strict=True, reason="commands/server.py db_index accepts '01', '00' and "
-                   "'-0'; Redis parses SWAPDB indexes with string2ll, which refuses them")
+# SWAPDB indexes are parsed with string2ll's rules, which refuse these
 @pytest.mark.parametrize("index", ["01", "00", "-0"])
 def test_swapdb_refuses_non_canonical_numbers(d, index):
     d.check("SET", "k", "v")

@@ -5,7 +5,9 @@ from fastresp.core import SetReply, Status, Verbatim
 from fastresp.t_keys import HANDLERS as K
 
 from pyredis import errors
-from pyredis.commands.table import Group, parse_ll
+from fastresp.util import parse_ll
+
+from pyredis.commands.table import Group
 from pyredis.errors import CommandError
 
 group = Group("connection")

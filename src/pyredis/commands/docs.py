@@ -18,7 +18,7 @@ from pyredis.commands.table import CommandSpec, SetReply
 
 INTEGER_NAMES = {"seconds", "milliseconds", "count", "start", "end", "offset", "increment",
                  "decrement", "index", "index1", "index2", "db", "destination-db", "cursor",
-                 "timeout", "min-match-len", "protover", "client-id", "numkeys"}
+                 "timeout", "len", "protover", "client-id", "numkeys"}
 KEY_NAMES = {"key", "newkey", "source", "destination", "key1", "key2"}
 
 

@@ -1,7 +1,8 @@
 """The server group: keyspace-wide commands, CONFIG, INFO, TIME, COMMAND, SHUTDOWN."""
 import time
 
-from fastresp.core import NO_REPLY, Status, Verbatim
+from fastresp.core import NO_REPLY, MapReply, Status, Verbatim
+from fastresp.util import option_is, parse_ll
 from fastresp.t_keys import HANDLERS as K
 
 from pyredis import errors, info
@@ -18,7 +19,8 @@ group.native("DBSIZE", 1, "readonly fast", K["dbsize"], acl="keyspace",
 
 def flush_mode(args) -> None:
     """FLUSHDB/FLUSHALL take an optional ASYNC or SYNC (both flush at once here)."""
-    if len(args) > 2 or (len(args) == 2 and args[1].lower() not in (b"async", b"sync")):
+    if len(args) > 2 or (len(args) == 2 and not (option_is(args[1], b"async") or
+                                                 option_is(args[1], b"sync"))):
         raise CommandError(errors.SYNTAX)
 
 
@@ -45,10 +47,8 @@ def flushall(server, client, args):
 
 
 def db_index(server, raw: bytes, message: str) -> int:
-    try:
-        value = int(raw) if raw.lstrip(b"-").isdigit() and raw == raw.strip() else None
-    except ValueError:
-        value = None
+    """A 32-bit database index, or the given error."""
+    value = parse_ll(raw)
     if value is None or not -2**31 <= value < 2**31:
         raise CommandError(message)
     return value
@@ -246,11 +246,8 @@ def command_docs(server, client, args):
         specs = list(server.command_specs.values())
     else:
         specs = [s for s in (server.find_command(raw) for raw in args[2:]) if s is not None]
-    if client.proto == 2:
-        # a name asked twice is answered twice, as Redis does (a RESP3 map cannot carry the
-        # repeat here, so RESP3 answers it once)
-        return [item for spec in specs for item in (spec.fullname, docs.command_docs(spec))]
-    return {spec.fullname: docs.command_docs(spec) for spec in specs}
+    # a name asked twice is answered twice, as Redis does
+    return MapReply((spec.fullname, docs.command_docs(spec)) for spec in specs)
 
 
 # COMMAND LIST [FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]

@@ -80,7 +80,7 @@ cmd("INCRBYFLOAT key increment", 3, "write denyoom fast", H["incrbyfloat"], keys
     since="2.6.0", key_flags=("RW", "access", "update"),
     summary="Increment the floating point value of a key by a number. Uses 0 as initial value "
             "if the key doesn't exist.")
-cmd("LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]", -3, "readonly",
+cmd("LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]", -3, "readonly",
     H["lcs"], keys=(1, 2, 1), since="7.0.0", key_flags=("RO", "access"),
     complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively",
     summary="Finds the longest common substring.")

@@ -62,20 +62,6 @@ def status_set(items) -> SetReply:
     return SetReply(Status(item) for item in items)
 
 
-def parse_ll(raw: bytes) -> int | None:
-    """A signed 64-bit integer written exactly as Redis's string2ll accepts it (no sign '+',
-    no spaces, no leading zeros), else None."""
-    if not raw or len(raw) > 20:
-        return None
-    digits = raw[1:] if raw[:1] == b"-" else raw
-    if not digits or not digits.isdigit() or not digits.isascii():
-        return None
-    if digits[:1] == b"0" and (len(digits) > 1 or raw[:1] == b"-"):
-        return None
-    value = int(raw)
-    return value if -2**63 <= value < 2**63 else None
-
-
 @dataclass
 class CommandSpec:
     name: str                      # lower case; a subcommand's own name ("get" of CONFIG GET)
