@@ -242,6 +242,8 @@ def section_stats(s) -> list:
         ("io_threaded_writes_processed", 0),
         ("reply_buffer_shrinks", 0),
         ("reply_buffer_expands", 0),
+        # pyredis: commands that ran a Python handler (hot commands run none)
+        ("python_handler_calls", core.stat_python_calls),
     ]
 
 
