@@ -6,6 +6,7 @@ same commands also go to Debian's `redis-server` 7.0 and the raw reply bytes are
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import socket
@@ -247,3 +248,71 @@ class Differential:
     def check_all(self, commands) -> None:
         for args in commands:
             self.check(*args)
+
+
+# ---------------------------------------------------------------------------------------------
+# Many raw connections at once
+# ---------------------------------------------------------------------------------------------
+
+def ping_ok(port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16) == b"+PONG\r\n"
+    except OSError:
+        return False
+
+
+def _send(s: socket.socket, data: bytes) -> bool:
+    try:
+        s.sendall(data)
+        return True
+    except OSError:       # the server closed the connection before the rest was sent
+        return False
+
+
+def exchange_many(targets: list, wait: float = 0.5, keep: list | None = None) -> list:
+    """Each (port, chunk list) on its own connection, all at once: chunks are sent in rounds (a
+    short pause between rounds lets the servers read them separately), then everything the
+    servers send is read until `wait` seconds pass with no news. Returns [(reply, closed)].
+    Sockets are closed at the end, or appended to `keep` for the caller to close."""
+    socks = []
+    for port, _ in targets:
+        s = socket.create_connection(("127.0.0.1", port))
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        socks.append(s)
+    sending = [True] * len(socks)
+    rounds = max(len(chunks) for _, chunks in targets)
+    for r in range(rounds):
+        for i, (_, chunks) in enumerate(targets):
+            if r < len(chunks) and sending[i]:
+                sending[i] = _send(socks[i], chunks[r])
+        if rounds <= 200:
+            time.sleep(0.001)
+    replies = [b""] * len(socks)
+    closed = [False] * len(socks)
+    live = {s.fileno(): i for i, s in enumerate(socks)}
+    deadline = time.time() + wait
+    while live:
+        left = deadline - time.time()
+        if left <= 0:
+            break
+        ready, _, _ = select.select(list(live), [], [], left)
+        for fd in ready:
+            i = live[fd]
+            try:
+                data = socks[i].recv(1 << 20)
+            except ConnectionResetError:
+                data = b""
+            if data:
+                replies[i] += data
+                deadline = max(deadline, time.time() + 0.1)
+            else:
+                closed[i] = True
+                del live[fd]
+    if keep is None:
+        for s in socks:
+            s.close()
+    else:
+        keep.extend(socks)
+    return list(zip(replies, closed))

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import random
 import re
-import select
 import socket
 import time
 
@@ -30,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from fastresp.parser import ProtocolError, RequestParser
-from tests import support
+from tests.support import exchange_many, ping_ok
 
 INLINE_MAX = 64 * 1024
 UNAUTH_MAX_ARGS = 10
@@ -474,75 +473,6 @@ def test_reference_parser_sanity():
 # =============================================================================================
 # Live: a private pyredis-server (restarted when a test killed it), and redis-server
 # =============================================================================================
-
-@pytest.fixture(scope="module")
-def _private():
-    holder = {"proc": support.start_pyredis()}
-    yield holder
-    holder["proc"].stop()
-
-
-@pytest.fixture
-def ours(_private):
-    """This module's pyredis-server, started again if an earlier test killed it."""
-    if not ping_ok(_private["proc"].port):
-        _private["proc"].stop()
-        _private["proc"] = support.start_pyredis()
-    return _private["proc"]
-
-
-def ping_ok(port: int, timeout: float = 1.0) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16) == b"+PONG\r\n"
-    except OSError:
-        return False
-
-
-def exchange_many(targets: list, wait: float = 0.5, keep: list | None = None) -> list:
-    """Each (port, chunk list) on its own connection, all at once, chunks sent in rounds; then
-    whatever the servers send until `wait` s pass with no news: [(reply bytes, closed)].
-    The sockets are closed at the end, or appended to `keep` for the caller to close."""
-    socks = []
-    for port, _ in targets:
-        s = socket.create_connection(("127.0.0.1", port))
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        socks.append(s)
-    sending = [True] * len(socks)
-    for r in range(max(len(chunks) for _, chunks in targets)):
-        for i, (_, chunks) in enumerate(targets):
-            if r < len(chunks) and sending[i]:
-                try:
-                    socks[i].sendall(chunks[r])
-                except OSError:           # the server closed the connection already
-                    sending[i] = False
-        time.sleep(0.001)
-    replies = [b""] * len(socks)
-    closed = [False] * len(socks)
-    live = {s.fileno(): i for i, s in enumerate(socks)}
-    deadline = time.time() + wait
-    while live and time.time() < deadline:
-        ready, _, _ = select.select(list(live), [], [], max(0.0, deadline - time.time()))
-        for fd in ready:
-            i = live[fd]
-            try:
-                data = socks[i].recv(1 << 20)
-            except ConnectionResetError:
-                data = b""
-            if data:
-                replies[i] += data
-                deadline = max(deadline, time.time() + 0.1)
-            else:
-                closed[i] = True
-                del live[fd]
-    if keep is None:
-        for s in socks:
-            s.close()
-    else:
-        keep.extend(socks)
-    return list(zip(replies, closed))
-
 
 ASCII_SPECIAL = bytes(b for b in SPECIAL if b < 128)
 

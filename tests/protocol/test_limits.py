@@ -13,6 +13,7 @@ import time
 import pytest
 
 from tests import support
+from tests.support import exchange_many, ping_ok
 from tests.support import encode
 
 MB = 1024 * 1024
@@ -20,58 +21,6 @@ MB = 1024 * 1024
 
 def perr(text: str) -> bytes:
     return b"-ERR Protocol error: " + text.encode() + b"\r\n"
-
-
-def ping_ok(port: int, timeout: float = 1.0) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16) in (b"+PONG\r\n", b"-NOAUTH Authentication required.\r\n")
-    except OSError:
-        return False
-
-
-def exchange_many(targets: list, wait: float = 0.5, keep: list | None = None) -> list:
-    """Each (port, chunk list) on its own connection, all at once; then whatever the servers
-    send until `wait` s pass with no news: [(reply bytes, closed)]."""
-    socks = []
-    for port, _ in targets:
-        s = socket.create_connection(("127.0.0.1", port))
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        socks.append(s)
-    sending = [True] * len(socks)
-    for r in range(max(len(chunks) for _, chunks in targets)):
-        for i, (_, chunks) in enumerate(targets):
-            if r < len(chunks) and sending[i]:
-                try:
-                    socks[i].sendall(chunks[r])
-                except OSError:
-                    sending[i] = False
-        time.sleep(0.002)
-    replies = [b""] * len(socks)
-    closed = [False] * len(socks)
-    live = {s.fileno(): i for i, s in enumerate(socks)}
-    deadline = time.time() + wait
-    while live and time.time() < deadline:
-        ready, _, _ = select.select(list(live), [], [], max(0.0, deadline - time.time()))
-        for fd in ready:
-            i = live[fd]
-            try:
-                data = socks[i].recv(1 << 20)
-            except ConnectionResetError:
-                data = b""
-            if data:
-                replies[i] += data
-                deadline = max(deadline, time.time() + 0.1)
-            else:
-                closed[i] = True
-                del live[fd]
-    if keep is None:
-        for s in socks:
-            s.close()
-    else:
-        keep.extend(socks)
-    return list(zip(replies, closed))
 
 
 def rss_kb(pid: int) -> int:
