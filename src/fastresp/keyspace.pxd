@@ -183,6 +183,14 @@ cdef Entry* entry_dup(Entry* src, const char* k, size_t n) except NULL
 cdef size_t dict_size(Dict* d) noexcept nogil
 ctypedef void (*scan_fn)(void* ctx, void* entry) except *
 cdef unsigned long long dict_scan(Dict* d, unsigned long long cursor, scan_fn fn, void* ctx) except? 0
+
+cdef struct Collected:
+    Entry** items          # entries gathered by db_scan (free(items) when done)
+    size_t n
+    size_t cap
+
+cdef unsigned long long db_scan(Db* db, unsigned long long cursor, long long count,
+                                Collected* out) except? 0
 cdef void* dict_random(Dict* d) noexcept
 cdef int dict_rehash(Dict* d, int n) noexcept
 cdef int dict_rehash_ms(Dict* d, int ms) noexcept

@@ -879,23 +879,32 @@ cdef Entry* entry_dup(Entry* src, const char* k, size_t n) except NULL:
 # The Keyspace object: every database, the shared state, and the cron's work
 # =============================================================================================
 
-cdef struct ScanCollect:
-    void** items
-    size_t n
-    size_t cap
-
-
 cdef void _collect(void* ctx, void* entry) except *:
-    cdef ScanCollect* c = <ScanCollect*>ctx
-    cdef void** grown
+    cdef Collected* c = <Collected*>ctx
+    cdef Entry** grown
     if c.n == c.cap:
-        c.cap = c.cap * 2 if c.cap else 16
-        grown = <void**>realloc(c.items, c.cap * sizeof(void*))
+        c.cap = c.cap * 2 if c.cap else 32
+        grown = <Entry**>realloc(c.items, c.cap * sizeof(Entry*))
         if grown == NULL:
             raise MemoryError()
         c.items = grown
-    c.items[c.n] = entry
+    c.items[c.n] = <Entry*>entry
     c.n += 1
+
+
+cdef unsigned long long db_scan(Db* db, unsigned long long cursor, long long count,
+                                Collected* out) except? 0:
+    """One SCAN call over the main table: visit buckets from `cursor` until `count` entries
+    (expired ones included) are gathered in `out` or 10 * count buckets were visited (so a
+    sparse table cannot make one call slow). Returns the next cursor, 0 when done."""
+    cdef long long budget = count * 10 if count <= 922337203685477580LL else 9223372036854775807LL
+    while True:
+        cursor = dict_scan(&db.kv, cursor, _collect, out)
+        if not cursor:
+            return 0
+        budget -= 1
+        if budget < 0 or out.n >= <size_t>count:
+            return cursor
 
 
 cdef class Keyspace:
@@ -1147,22 +1156,15 @@ cdef class Keyspace:
     def scan(self, int db, unsigned long long cursor, long count=10):
         """One raw SCAN step over the main table: (next cursor, keys), expired keys included."""
         cdef Db* d = self._checked(db)
-        cdef ScanCollect c
-        cdef long iterations = count * 10
+        cdef Collected c
         cdef list out = []
         cdef size_t i
-        cdef Entry* e
         c.items = NULL
         c.n = c.cap = 0
         try:
-            while True:
-                cursor = dict_scan(&d.kv, cursor, _collect, &c)
-                iterations -= 1
-                if not (cursor and iterations and c.n < <size_t>count):
-                    break
+            cursor = db_scan(d, cursor, count, &c)
             for i in range(c.n):
-                e = <Entry*>c.items[i]
-                out.append(PyBytes_FromStringAndSize(entry_key(e), entry_keylen(e)))
+                out.append(PyBytes_FromStringAndSize(entry_key(c.items[i]), entry_keylen(c.items[i])))
         finally:
             free(c.items)
         return cursor, out

@@ -14,7 +14,7 @@ from fastresp.keyspace cimport (Entry, Db, Dict, T_STRING, ENC_INT, LOOKUP_NONE,
                                 db_unlink_free, db_detach, db_delete, entry_type,
                                 entry_encoding, entry_key, entry_keylen, entry_has_ttl, entry_private_int,
                                 entry_take_value, entry_dup, get_expire, set_expire,
-                                remove_expire, expire_if_needed, key_hash, dict_size, dict_scan,
+                                remove_expire, expire_if_needed, key_hash, dict_size, db_scan, Collected,
                                 dict_random, idle_ms, lfu_decr_and_return, touch_entry)
 from fastresp.reply cimport (reply_ok, reply_null, reply_int, reply_bulk, reply_simple,
                              reply_raw, reply_array, reply_defer, reply_set_deferred_array)
@@ -115,26 +115,25 @@ cdef int cmd_del(Client c) except -1:
     return reply_int(&c.out, n)
 
 
-# EXISTS key [key ...]
-cdef int cmd_exists(Client c) except -1:
+cdef int reply_live_count(Client c, int flags) except -1:
+    """How many of the key arguments exist (a repeated key counts each time)."""
     cdef long long n = 0
     cdef int i
     cdef uint64_t h
     for i in range(1, c.argc):
-        if live(c, i, LOOKUP_NOTOUCH, &h) != NULL:
+        if live(c, i, flags, &h) != NULL:
             n += 1
     return reply_int(&c.out, n)
+
+
+# EXISTS key [key ...]
+cdef int cmd_exists(Client c) except -1:
+    return reply_live_count(c, LOOKUP_NOTOUCH)
 
 
 # TOUCH key [key ...]
 cdef int cmd_touch(Client c) except -1:
-    cdef long long n = 0
-    cdef int i
-    cdef uint64_t h
-    for i in range(1, c.argc):
-        if live(c, i, LOOKUP_NONE, &h) != NULL:
-            n += 1
-    return reply_int(&c.out, n)
+    return reply_live_count(c, LOOKUP_NONE)
 
 
 # TYPE key
@@ -465,29 +464,10 @@ cdef int cmd_keys(Client c) except -1:
     return reply_set_deferred_array(&c.out, at, n)
 
 
-cdef struct Collected:
-    Entry** items
-    size_t n
-    size_t cap
-
-
-cdef void collect_entry(void* ctx, void* entry) except *:
-    cdef Collected* col = <Collected*>ctx
-    cdef Entry** grown
-    if col.n == col.cap:
-        col.cap = col.cap * 2 if col.cap else 32
-        grown = <Entry**>realloc(col.items, col.cap * sizeof(Entry*))
-        if grown == NULL:
-            raise MemoryError()
-        col.items = grown
-    col.items[col.n] = <Entry*>entry
-    col.n += 1
-
-
 # SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 cdef int cmd_scan(Client c) except -1:
     cdef unsigned long long cursor
-    cdef long long count = 10, iterations
+    cdef long long count = 10
     cdef const char* pat = NULL
     cdef size_t plen = 0
     cdef int typ = -1, j = 2
@@ -523,16 +503,7 @@ cdef int cmd_scan(Client c) except -1:
     col.items = NULL
     col.n = col.cap = 0
     try:
-        # at most 10 * COUNT steps (so a sparse table cannot make one call slow); Redis's
-        # count * 10 overflows for huge counts, which leaves the walk unbounded: saturate
-        iterations = count * 10 if count <= LLONG_MAX_V // 10 else LLONG_MAX_V
-        while True:
-            cursor = dict_scan(&c.db.kv, cursor, collect_entry, &col)
-            if not cursor:
-                break
-            iterations -= 1
-            if iterations < 0 or col.n >= <size_t>count:
-                break
+        cursor = db_scan(c.db, cursor, count, &col)
         # filter and reply: the collected entries stay valid until we delete an expired one
         # (after its last use), and deleting an entry never frees another
         reply_array(&c.out, 2)

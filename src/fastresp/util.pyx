@@ -20,6 +20,24 @@ cdef inline bint _too_big(long double v) noexcept nogil:
     return v == <long double>(1.0 / 0.0) or v == <long double>(-1.0 / 0.0)
 
 
+cdef inline char* _cstring(const char* s, size_t n, char* small) noexcept nogil:
+    """s[0:n] NUL-terminated, as the C library's parsers want it: in `small` (SMALL_NUMBER_BUF
+    bytes) when it fits, else on the heap; NULL when out of memory. See _release_cstring."""
+    cdef char* buf = small
+    if n >= SMALL_NUMBER_BUF:
+        buf = <char*>malloc(n + 1)
+        if buf == NULL:
+            return NULL
+    memcpy(buf, s, n)
+    buf[n] = 0
+    return buf
+
+
+cdef inline void _release_cstring(char* buf, char* small) noexcept nogil:
+    if buf != small:
+        free(buf)
+
+
 cdef int string2ld(const char* s, size_t n, long double* out) noexcept nogil:
     """Parse s[0:n] as a long double as Redis's string2ld does (strtold over a NUL-terminated
     copy that must consume all n bytes: no leading space, no trailing garbage or NUL, no NaN,
@@ -28,24 +46,20 @@ cdef int string2ld(const char* s, size_t n, long double* out) noexcept nogil:
     # checks would never fire
     global errno
     cdef char small[SMALL_NUMBER_BUF]
-    cdef char* buf = small
+    cdef char* buf
     cdef char* end
     cdef long double v
     cdef int ok
     if n == 0 or n >= MAX_LONG_DOUBLE_CHARS:
         return 0
-    if n >= SMALL_NUMBER_BUF:
-        buf = <char*>malloc(n + 1)
-        if buf == NULL:
-            return 0
-    memcpy(buf, s, n)
-    buf[n] = 0
+    buf = _cstring(s, n, small)
+    if buf == NULL:
+        return 0
     errno = 0          # the C variable: see the `global errno` above
     v = strtold(buf, &end)
     ok = not (isspace(<unsigned char>buf[0]) or <size_t>(end - buf) != n or
               (errno == ERANGE and (_too_big(v) or v == 0)) or isnan(v))
-    if buf != small:
-        free(buf)
+    _release_cstring(buf, small)
     if ok:
         out[0] = v
     return ok
@@ -57,24 +71,20 @@ cdef int string2d(const char* s, size_t n, double* out) noexcept nogil:
     # checks would never fire
     global errno
     cdef char small[SMALL_NUMBER_BUF]
-    cdef char* buf = small
+    cdef char* buf
     cdef char* end
     cdef double v
     cdef int ok
     if n == 0:
         return 0
-    if n >= SMALL_NUMBER_BUF:
-        buf = <char*>malloc(n + 1)
-        if buf == NULL:
-            return 0
-    memcpy(buf, s, n)
-    buf[n] = 0
+    buf = _cstring(s, n, small)
+    if buf == NULL:
+        return 0
     errno = 0          # the C variable: see the `global errno` above
     v = strtod(buf, &end)
     ok = not (isspace(<unsigned char>buf[0]) or <size_t>(end - buf) != n or
               (errno == ERANGE and (_too_big(v) or v == 0)) or isnan(v))
-    if buf != small:
-        free(buf)
+    _release_cstring(buf, small)
     if ok:
         out[0] = v
     return ok
@@ -138,21 +148,17 @@ cdef int parse_scan_cursor(const char* s, size_t n, unsigned long long* out) noe
     # checks would never fire
     global errno
     cdef char small[SMALL_NUMBER_BUF]
-    cdef char* buf = small
+    cdef char* buf
     cdef char* end
     cdef unsigned long long v
     cdef int ok
-    if n >= SMALL_NUMBER_BUF:
-        buf = <char*>malloc(n + 1)
-        if buf == NULL:
-            return 0
-    memcpy(buf, s, n)
-    buf[n] = 0
+    buf = _cstring(s, n, small)
+    if buf == NULL:
+        return 0
     errno = 0          # the C variable: see the `global errno` above
     v = strtoul(buf, &end, 10)
     ok = not (isspace(<unsigned char>buf[0]) or end[0] != 0 or errno == ERANGE)
-    if buf != small:
-        free(buf)
+    _release_cstring(buf, small)
     out[0] = v
     return ok
 
