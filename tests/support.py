@@ -37,7 +37,7 @@ class ServerProcess:
     """A server process on a free port with a private directory; `args` are extra options."""
 
     def __init__(self, command: list[str], args: tuple = (), port: int | None = None,
-                 default_args: bool = True):
+                 default_args: bool = True, preexec=None):
         self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix="pyredis-test-")
         self.logfile = os.path.join(self.dir, "server.log")
@@ -45,11 +45,12 @@ class ServerProcess:
         if default_args:
             base += ["--save", "", "--appendonly", "no", "--logfile", self.logfile]
         self.argv = command + base + [str(a) for a in args]
+        self.preexec = preexec          # run in the child before exec (e.g. set rlimits)
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 15.0) -> "ServerProcess":
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     cwd=self.dir)
+                                     cwd=self.dir, preexec_fn=self.preexec)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
