@@ -33,7 +33,7 @@ from fastresp.includes.libc_extra cimport (
 from fastresp.reply cimport (ReplyBuf, reply_raw, reply_int, reply_bulk, reply_simple,
                              reply_null, reply_null_array, reply_array, reply_map, reply_set,
                              reply_push, reply_bool, reply_double, reply_verbatim,
-                             reply_error_text, reply_release, reply_free, REPLY_CHUNK)
+                             reply_error_text, reply_release, REPLY_CHUNK)
 from fastresp.parser cimport (ParseState, ParseLimits, parse_init, parse_free, parse_command,
                               parse_next_command, parse_rebase, parse_bulk_remaining,
                               PARSE_OK, PARSE_NEED_MORE, PARSE_ERROR)
@@ -241,7 +241,7 @@ cdef class Client:
         free(self.argv)
         free(self.argl)
         parse_free(&self.ps)
-        reply_free(&self.out)
+        reply_release(&self.out)
 
     cdef int error(self, const char* msg, size_t n) except -1:
         """Reply with an error (msg has its prefix, e.g. "ERR ...", and no CRLF) and count it."""
@@ -644,21 +644,6 @@ cdef class Core:
         text = f"ERR internal error: {type(exc).__name__}".encode()
         return c.error(text, len(text))
 
-    def execute_args(self, Client c, list args):
-        """Dispatch a command given as a list of bytes (used by the Python layer)."""
-        cdef int i, n = len(args)
-        cdef list keep = [bytes(a) for a in args]
-        if n == 0:
-            return
-        _reserve_argv(c, n)
-        for i in range(n):
-            c.argv[i] = PyBytes_AS_STRING(keep[i])
-            c.argl[i] = PyBytes_GET_SIZE(keep[i])
-        c.argc = n
-        self.call(c)
-        c.argc = 0
-        self.queue_write(c)
-
     # ----- input
     cdef int read_client(self, Client c) except -1:
         """Read what the socket has, run every complete command, keep the unparsed tail."""
@@ -940,7 +925,7 @@ cdef class Core:
         free(c.qbuf)
         c.qbuf = NULL
         c.qlen = c.qcap = 0
-        reply_free(&c.out)
+        reply_release(&c.out)
         parse_free(&c.ps)
         if self.on_close is not None:
             try:

@@ -45,7 +45,7 @@ import os
 
 from fastresp.util cimport (string2ll, ll2string, mstime, monotonic_us, glob_match,
                             LONG_STR_SIZE)
-from fastresp.includes.libc_extra cimport FR_LIKELY, FR_UNLIKELY, fr_usable_size, fr_heap_in_use, fr_trim_heap
+from fastresp.includes.libc_extra cimport FR_LIKELY, FR_UNLIKELY, fr_usable_size, fr_heap_in_use
 
 cdef enum:
     TABLE_INITIAL_SIZE = 4           # buckets of a new table
@@ -968,9 +968,6 @@ cdef class Keyspace:
         self.st.now_ms = v
         self.st.lru_clock = <uint32_t>((v // 1000) & LRU_CLOCK_MAX)
 
-    def refresh_clock(self):
-        self.update_clock()
-
     def configure(self, *, lfu=None, shared_integers=None, lfu_log_factor=None,
                   lfu_decay_time=None, expire_effort=None, resize_allowed=None):
         """Apply settings the keyspace depends on (maxmemory-policy, lfu-*, active-expire-effort)."""
@@ -1107,11 +1104,6 @@ cdef class Keyspace:
         if e == NULL:
             return -2
         return get_expire(d, e, h)
-
-    def idle_seconds(self, int db, bytes key):
-        cdef uint64_t h
-        cdef Entry* e = lookup(self._checked(db), key, len(key), LOOKUP_NOTOUCH | LOOKUP_NOSTATS, &h, NULL)
-        return None if e == NULL else idle_ms(&self.st, e) // 1000
 
     def flushdb(self, int db):
         cdef long long n = db_flush(self._checked(db))
@@ -1330,7 +1322,3 @@ def heap_in_use():
     """Bytes the C heap has handed out (glibc mallinfo2), or 0 when unknown."""
     return fr_heap_in_use()
 
-
-def trim_heap():
-    """Give free heap pages back to the system."""
-    return fr_trim_heap()

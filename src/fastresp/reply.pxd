@@ -23,8 +23,6 @@ cdef struct ReplyBuf:
 
 cdef int reply_grow(ReplyBuf* r, size_t need) except -1
 cdef void reply_release(ReplyBuf* r) noexcept
-cdef void reply_free(ReplyBuf* r) noexcept
-cdef size_t reply_pool_size() noexcept
 
 
 cdef inline int reply_raw(ReplyBuf* r, const char* p, size_t n) except -1:

@@ -39,7 +39,8 @@ cdef int reply_grow(ReplyBuf* r, size_t need) except -1:
 
 
 cdef void reply_release(ReplyBuf* r) noexcept:
-    """Everything was written: give the block back (pooled when it has the standard size)."""
+    """Give the block back (pooled when it has the standard size): everything was written,
+    or the client is gone and what was not written is dropped."""
     global _pool_n
     if r.data != NULL:
         if r.cap == REPLY_CHUNK and _pool_n < REPLY_POOL_MAX:
@@ -49,15 +50,6 @@ cdef void reply_release(ReplyBuf* r) noexcept:
             free(r.data)
     r.data = NULL
     r.len = r.sent = r.cap = 0
-
-
-cdef void reply_free(ReplyBuf* r) noexcept:
-    """Drop the block and anything unsent (closing client)."""
-    reply_release(r)
-
-
-cdef size_t reply_pool_size() noexcept:
-    return _pool_n
 
 
 cdef size_t d2string_g17(char* buf, double v) noexcept:

@@ -28,16 +28,13 @@ static inline size_t fr_heap_in_use(void) {
     return 0;
 #endif
 }
-static inline int fr_trim_heap(void) { return malloc_trim(0); }
 #elif defined(__APPLE__)
 #include <malloc/malloc.h>
 static inline size_t fr_usable_size(void *p) { return p ? malloc_size(p) : 0; }
 static inline size_t fr_heap_in_use(void) { return 0; }
-static inline int fr_trim_heap(void) { return 0; }
 #else
 static inline size_t fr_usable_size(void *p) { (void)p; return 0; }
 static inline size_t fr_heap_in_use(void) { return 0; }
-static inline int fr_trim_heap(void) { return 0; }
 #endif
 
 #endif

@@ -6,7 +6,6 @@ cdef extern from "compat.h" nogil:
     bint FR_UNLIKELY(bint)
     size_t fr_usable_size(void* p)
     size_t fr_heap_in_use()
-    int fr_trim_heap()
 
 cdef extern from "errors.h":
     const char* ERR_SYNTAX
