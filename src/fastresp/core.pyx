@@ -707,8 +707,8 @@ cdef class Core:
         return self.queue_write(c)
 
     cdef int process_input(self, Client c, char* buf, size_t n) except -1:
+        """Run the commands in buf[0:n], timing each from the end of the previous one."""
         cdef ParseLimits lim
-        cdef int r, i
         lim.max_bulk = self.proto_max_bulk_len
         self.clock_us = monotonic_us()
         try:
@@ -1010,13 +1010,13 @@ cdef class Core:
                 if masks[i] & PB_WRITE and not (c.flags & CLIENT_CLOSED):
                     self.write_client(c)
                 c = None
-            if self.to_close:
-                self._close_scheduled()
             PyErr_CheckSignals()
         self._before_sleep()
 
     cdef int _before_sleep(self) except -1:
-        # the fast expiry cycle runs only after a slow cycle ran out of time or left stale keys
+        """Before waiting: a fast expiry cycle when needed, every pending reply written, then
+        the clients scheduled for closing closed (so they still get what was queued for
+        them, as in Redis)."""
         if self.keyspace.expire_timelimit_hit or self.keyspace.st.expired_stale_perc > 0.01:
             self.keyspace._active_expire(True, self.hz)
         self.flush_pending()
@@ -1028,7 +1028,6 @@ cdef class Core:
         cdef list closing = self.to_close
         self.to_close = []
         for c in closing:
-            # a client killed mid-reply still gets what was already queued for it, like Redis
             if not ((<Client>c).flags & CLIENT_CLOSED):
                 self.free_client(<Client>c)
         return 0
