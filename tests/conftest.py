@@ -5,7 +5,8 @@
 - `raw`: a raw RESP client to it.
 - `ref`: the shared redis-server 7.0 process (tests using it are skipped when redis-server is
   not installed).
-- `diff`, `diff3`: differential harnesses comparing both servers byte for byte (RESP2/RESP3).
+- `diff`, `diff3`: differential harnesses comparing both servers byte for byte (RESP2/RESP3);
+  `d` runs a test once with each.
 Tests needing special settings start their own server with support.start_pyredis(...).
 """
 import pytest
@@ -66,3 +67,9 @@ def diff3(server, ref):
     d = support.Differential(server, ref, proto=3)
     yield d
     d.close()
+
+
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def d(request):
+    """The differential harness, once in RESP2 (`diff`) and once in RESP3 (`diff3`)."""
+    return request.getfixturevalue("diff" if request.param == 2 else "diff3")

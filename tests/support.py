@@ -200,6 +200,11 @@ class RawClient:
         self.send(encode(*args))
         return self.read_reply()
 
+    def pipeline(self, commands) -> list[bytes]:
+        """Send several commands in one write and return their raw replies."""
+        self.send(b"".join(encode(*c) for c in commands))
+        return [self.read_reply() for _ in commands]
+
     def read_all(self, wait: float = 0.3) -> tuple[bytes, bool]:
         """Everything the server sends within `wait` seconds; (data, closed)."""
         self.sock.settimeout(wait)
@@ -249,6 +254,27 @@ class Differential:
     def check_all(self, commands) -> None:
         for args in commands:
             self.check(*args)
+
+
+def keyspace_counts(client: RawClient) -> dict:
+    """INFO keyspace as {db: (keys, expires)}; avg_ttl (a timing estimate) must be there."""
+    reply = client.call("INFO", "keyspace")
+    body = reply.split(b"\r\n", 1)[1].decode()
+    out = {}
+    for line in body.split("\r\n"):
+        if line.startswith(("db", "txt:db")) and ":" in line:
+            db, fields = line.removeprefix("txt:").split(":", 1)
+            parts = dict(p.split("=") for p in fields.split(","))
+            assert set(parts) == {"keys", "expires", "avg_ttl"}, line
+            out[db] = (int(parts["keys"]), int(parts["expires"]))
+    return out
+
+
+def same_keyspace(d: Differential) -> dict:
+    """INFO keyspace on both servers: the same databases with the same key and TTL counts."""
+    a, b = keyspace_counts(d.ours), keyspace_counts(d.ref)
+    assert a == b
+    return a
 
 
 # ---------------------------------------------------------------------------------------------

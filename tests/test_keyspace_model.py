@@ -26,7 +26,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition,
+from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant,
                                  rule, run_state_machine_as_test)
 
 from tests import support

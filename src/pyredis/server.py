@@ -10,10 +10,10 @@ import socket
 import sys
 import time
 
-from fastresp.core import BACKEND, Core, Status
+from fastresp.core import BACKEND, Core
 from fastresp.keyspace import Keyspace, heap_in_use
 
-from pyredis import REDIS_VERSION, __version__
+from pyredis import REDIS_VERSION
 from pyredis.commands import build_table
 from pyredis.commands.table import CommandSpec
 from pyredis.errors import CommandError

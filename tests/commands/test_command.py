@@ -14,7 +14,6 @@ import pytest
 
 from pyredis.commands import build_table
 from pyredis.commands.table import ACL_ORDER
-from tests.support import RawClient
 
 TABLE = build_table()
 TOP_NAMES = sorted(spec.name for spec in TABLE)
@@ -64,11 +63,6 @@ def typed_reply(reply: bytes):
 
 def entry_name(entry) -> bytes:
     return entry[1][0][1]
-
-
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def d(request):
-    return request.getfixturevalue("diff" if request.param == 2 else "diff3")
 
 
 @pytest.fixture(scope="module")

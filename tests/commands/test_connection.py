@@ -16,12 +16,6 @@ from tests import support
 from tests.support import RawClient, encode
 
 
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def d(request):
-    """The differential harness in RESP2 and in RESP3."""
-    return request.getfixturevalue("diff" if request.param == 2 else "diff3")
-
-
 def decode(reply: bytes):
     reader = hiredis.Reader()
     reader.feed(reply)

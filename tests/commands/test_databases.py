@@ -3,7 +3,8 @@ its index at the edges), keys isolated between the 16 databases, DBSIZE, FLUSHDB
 (ASYNC/SYNC/bad arguments), SWAPDB, and a server started with another `databases` count."""
 import pytest
 
-from tests.support import Differential, encode, start_pyredis, start_redis, redis_server_path
+from tests.support import (Differential, redis_server_path, same_keyspace, start_pyredis,
+                           start_redis)
 
 INT_EDGES = ["0", "-1", "1", "15", "16", "2147483647", "2147483648", "-2147483648",
              "-2147483649", "4294967296", "9223372036854775807", "-9223372036854775808",
@@ -11,40 +12,9 @@ INT_EDGES = ["0", "-1", "1", "15", "16", "2147483647", "2147483648", "-214748364
              "1.0", "0x1", "1\x00"]
 
 
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def d(request):
-    return request.getfixturevalue("diff" if request.param == 2 else "diff3")
-
-
-def pipeline(client, commands):
-    client.send(b"".join(encode(*c) for c in commands))
-    return [client.read_reply() for _ in commands]
-
-
-def keyspace_counts(client) -> dict:
-    """INFO keyspace as {db: (keys, expires)}; avg_ttl (a timing estimate) must be there."""
-    reply = client.call("INFO", "keyspace")
-    body = reply.split(b"\r\n", 1)[1].decode()
-    out = {}
-    for line in body.split("\r\n"):
-        if line.startswith(("db", "txt:db")) and ":" in line:
-            db, fields = line.removeprefix("txt:").split(":", 1)
-            parts = dict(p.split("=") for p in fields.split(","))
-            assert set(parts) == {"keys", "expires", "avg_ttl"}, line
-            out[db] = (int(parts["keys"]), int(parts["expires"]))
-    return out
-
-
-def same_keyspace(d):
-    """INFO keyspace on both servers: the same databases with the same key and TTL counts."""
-    a, b = keyspace_counts(d.ours), keyspace_counts(d.ref)
-    assert a == b
-    return a
-
-
 def on_both(d, commands):
     for c in (d.ours, d.ref):
-        pipeline(c, commands)
+        c.pipeline(commands)
 
 
 # =============================================================================================
@@ -111,7 +81,7 @@ def fill(d, dbs=(0, 1, 7, 15), n=20):
     for c in (d.ours, d.ref):
         for db in dbs:
             c.call("SELECT", str(db))
-            pipeline(c, [("SET", f"k{i}", "x") for i in range(n)]
+            c.pipeline([("SET", f"k{i}", "x") for i in range(n)]
                      + [("SET", f"t{i}", "x", "EX", "1000") for i in range(3)])
         c.call("SELECT", "0")
 

@@ -13,26 +13,16 @@ import time
 
 import pytest
 
-from tests.support import encode
+from tests.support import same_keyspace
 
 FAR = 4102444800123            # 2100-01-01T00:00:00.123Z in unix ms
 FAR_S = FAR // 1000
 COMMANDS = ["EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT"]
 
 
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def d(request):
-    return request.getfixturevalue("diff" if request.param == 2 else "diff3")
-
-
-def pipeline(client, commands):
-    client.send(b"".join(encode(*c) for c in commands))
-    return [client.read_reply() for _ in commands]
-
-
 def pipeline_both(d, commands):
     """Run a batch in one write on each server; the replies must be identical."""
-    ours, ref = pipeline(d.ours, commands), pipeline(d.ref, commands)
+    ours, ref = d.ours.pipeline(commands), d.ref.pipeline(commands)
     for cmd, a, b in zip(commands, ours, ref):
         assert a == b, f"{cmd!r}: pyredis {a!r} != redis {b!r}"
     return ours
@@ -43,34 +33,13 @@ def pipeline_both_approx(d, batch):
     a tolerance may differ by that much (a TTL read relative to a fixed time depends on the
     millisecond each server runs it), but not in sign (-1 and -2 are exact)."""
     commands = [c for c, _ in batch]
-    ours, ref = pipeline(d.ours, commands), pipeline(d.ref, commands)
+    ours, ref = d.ours.pipeline(commands), d.ref.pipeline(commands)
     for (cmd, tol), a, b in zip(batch, ours, ref):
         if tol and a[:1] == b[:1] == b":" and int(a[1:-2]) >= 0 and int(b[1:-2]) >= 0:
             assert abs(int(a[1:-2]) - int(b[1:-2])) <= tol, f"{cmd!r}: pyredis {a!r} != redis {b!r}"
         else:
             assert a == b, f"{cmd!r}: pyredis {a!r} != redis {b!r}"
     return ours
-
-
-def keyspace_counts(client) -> dict:
-    """INFO keyspace as {db: (keys, expires)}; avg_ttl (a timing estimate) must be there."""
-    reply = client.call("INFO", "keyspace")
-    body = reply.split(b"\r\n", 1)[1].decode()
-    out = {}
-    for line in body.split("\r\n"):
-        if line.startswith(("db", "txt:db")) and ":" in line:
-            db, fields = line.removeprefix("txt:").split(":", 1)
-            parts = dict(p.split("=") for p in fields.split(","))
-            assert set(parts) == {"keys", "expires", "avg_ttl"}, line
-            out[db] = (int(parts["keys"]), int(parts["expires"]))
-    return out
-
-
-def same_keyspace(d):
-    """INFO keyspace on both servers: the same databases with the same key and TTL counts."""
-    a, b = keyspace_counts(d.ours), keyspace_counts(d.ref)
-    assert a == b
-    return a
 
 
 def intval(reply: bytes) -> int:
@@ -318,9 +287,8 @@ def test_keys_with_ttl_in_the_future_are_left_alone(d):
 # =============================================================================================
 
 def load(client, commands):
-    client.send(b"".join(encode(*c) for c in commands))
-    for _ in commands:
-        assert client.read_reply()[:1] in (b"+", b":")
+    for reply in client.pipeline(commands):
+        assert reply[:1] in (b"+", b":")
 
 
 def test_active_expiry_removes_untouched_keys(server, ref):

@@ -11,19 +11,13 @@ import time
 
 import pytest
 
-from tests.support import encode
+from tests.support import encode, same_keyspace
 
 FAR = 4102444800123            # 2100-01-01T00:00:00.123Z in unix ms: a fixed far-future TTL
 INT_EDGES = ["0", "-1", "1", "2147483647", "2147483648", "-2147483648", "-2147483649",
              "4294967296", "9223372036854775807", "-9223372036854775808",
              "9223372036854775808", "18446744073709551616", "abc", "", " 1", "1 ", "01", "+1",
              "0x1", "1.0", "1e3", "-0", "00"]
-
-
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def d(request):
-    """The differential harness in RESP2 and in RESP3."""
-    return request.getfixturevalue("diff" if request.param == 2 else "diff3")
 
 
 def parse(buf: bytes, pos: int = 0):
@@ -76,37 +70,10 @@ def scan_same(d, *args):
     return sorted(a[1])
 
 
-def pipeline(client, *commands):
-    """Send several commands in one write and return their raw replies."""
-    client.send(b"".join(encode(*c) for c in commands))
-    return [client.read_reply() for _ in commands]
-
-
 def pipeline_both(d, *commands):
-    ours, ref = pipeline(d.ours, *commands), pipeline(d.ref, *commands)
+    ours, ref = d.ours.pipeline(commands), d.ref.pipeline(commands)
     assert ours == ref, (commands, ours, ref)
     return ours
-
-
-def keyspace_counts(client) -> dict:
-    """INFO keyspace as {db: (keys, expires)}; avg_ttl (a timing estimate) must be there."""
-    reply = client.call("INFO", "keyspace")
-    body = reply.split(b"\r\n", 1)[1].decode()
-    out = {}
-    for line in body.split("\r\n"):
-        if line.startswith(("db", "txt:db")) and ":" in line:
-            db, fields = line.removeprefix("txt:").split(":", 1)
-            parts = dict(p.split("=") for p in fields.split(","))
-            assert set(parts) == {"keys", "expires", "avg_ttl"}, line
-            out[db] = (int(parts["keys"]), int(parts["expires"]))
-    return out
-
-
-def same_keyspace(d):
-    """INFO keyspace on both servers: the same databases with the same key and TTL counts."""
-    a, b = keyspace_counts(d.ours), keyspace_counts(d.ref)
-    assert a == b
-    return a
 
 
 def setup_both(d, *commands):
@@ -220,7 +187,7 @@ def test_keys_skips_expired_keys(d):
     cmds = [("SET", "gone1", "1", "PXAT", "1"), ("SET", "gone2", "1", "PXAT", "1"),
             ("SET", "live", "1"), ("SET", "ttl", "1", "PXAT", str(FAR)), ("DBSIZE",),
             ("KEYS", "*"), ("KEYS", "g*"), ("DBSIZE",)]
-    ours, ref = pipeline(d.ours, *cmds), pipeline(d.ref, *cmds)
+    ours, ref = d.ours.pipeline(cmds), d.ref.pipeline(cmds)
     assert ours[:5] + ours[6:] == ref[:5] + ref[6:]
     assert sorted(value(ours[5])) == sorted(value(ref[5])) == [b"live", b"ttl"]
     assert value(ours[6]) == []
@@ -302,8 +269,8 @@ def test_scan_filters_expired_keys(d):
     setup = [("SET", "gone", "1", "PXAT", "1"), ("SET", "live", "1")]
     for args in [(), ("TYPE", "string"), ("TYPE", "none"), ("TYPE", "NONE"), ("MATCH", "g*"),
                  ("MATCH", "l*", "TYPE", "none"), ("MATCH", "g*", "TYPE", "none")]:
-        ours = pipeline(d.ours, *setup, ("SCAN", "0", "COUNT", "100", *args), ("DBSIZE",))
-        ref = pipeline(d.ref, *setup, ("SCAN", "0", "COUNT", "100", *args), ("DBSIZE",))
+        ours = d.ours.pipeline([*setup, ("SCAN", "0", "COUNT", "100", *args), ("DBSIZE",)])
+        ref = d.ref.pipeline([*setup, ("SCAN", "0", "COUNT", "100", *args), ("DBSIZE",)])
         assert ours[3] == ref[3], args
         a, b = value(ours[2]), value(ref[2])
         assert sorted(a[1]) == sorted(b[1]), args
@@ -313,9 +280,9 @@ def test_scan_counts_statistics_like_redis(diff):
     """SCAN ... TYPE looks keys up as reads (keyspace hits), expired ones count as misses."""
     setup_both(diff, ("CONFIG", "RESETSTAT"))
     for c in (diff.ours, diff.ref):
-        pipeline(c, ("SET", "gone", "1", "PXAT", "1"), ("SET", "a", "1"), ("SET", "b", "1"),
-                 ("SCAN", "0", "COUNT", "100", "TYPE", "string"),
-                 ("SET", "gone", "1", "PXAT", "1"), ("SCAN", "0", "COUNT", "100"))
+        c.pipeline([("SET", "gone", "1", "PXAT", "1"), ("SET", "a", "1"), ("SET", "b", "1"),
+                    ("SCAN", "0", "COUNT", "100", "TYPE", "string"),
+                    ("SET", "gone", "1", "PXAT", "1"), ("SCAN", "0", "COUNT", "100")])
 
     def stats(c):
         info = value(c.call("INFO", "stats")).decode()

@@ -4,7 +4,6 @@ Replies are compared byte for byte where both servers must agree; CONFIG GET's o
 order in Redis, so its pairs are compared as sets. Tests that change settings or statistics use
 their own pair of servers (`pair`), never the shared ones; SHUTDOWN tests start their own.
 """
-import os
 import re
 import socket
 import time
@@ -35,11 +34,6 @@ def decode(reply: bytes):
     reader = hiredis.Reader()
     reader.feed(reply)
     return reader.gets()
-
-
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def d(request):
-    return request.getfixturevalue("diff" if request.param == 2 else "diff3")
 
 
 class Pair:

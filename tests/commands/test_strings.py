@@ -46,12 +46,6 @@ PAST_S = NOW_S - 10_000
 PAST_MS = PAST_S * 1000
 
 
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def d(request):
-    """The differential harness, once in RESP2 (`diff`) and once in RESP3 (`diff3`)."""
-    return request.getfixturevalue("diff" if request.param == 2 else "diff3")
-
-
 def int_reply(raw: bytes) -> int:
     assert raw[:1] == b":", raw
     return int(raw[1:-2])
