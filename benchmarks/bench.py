@@ -24,7 +24,7 @@ import sys
 import time
 
 import benchutil
-from benchutil import (Server, ServerError, default_pyredis_cmd, fmt_num,
+from benchutil import (Server, ServerError, fmt_num,
                        log, print_table)
 
 DEFAULT_TESTS = "set,get,incr,mset,ping_inline,ping_mbulk"
@@ -107,11 +107,7 @@ def parse_args(argv=None):
     ap = argparse.ArgumentParser(
         description="redis-benchmark throughput of pyredis vs redis-server",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    ap.add_argument("--pyredis-cmd", default=default_pyredis_cmd(),
-                    help="command that starts pyredis (redis-server style "
-                         "arguments are appended)")
-    ap.add_argument("--redis-cmd", default="redis-server",
-                    help="command that starts the reference redis-server")
+    benchutil.add_common_args(ap)
     ap.add_argument("--benchmark-cmd", default="redis-benchmark",
                     help="redis-benchmark binary")
     ap.add_argument("--tests", default=DEFAULT_TESTS,
@@ -134,12 +130,6 @@ def parse_args(argv=None):
                          "CPU 1")
     ap.add_argument("--run-timeout", type=float, default=600.0,
                     help="seconds before one redis-benchmark run is killed")
-    ap.add_argument("--start-timeout", type=float, default=30.0,
-                    help="seconds a server may take to answer PING")
-    ap.add_argument("--format", choices=["csv", "json"], default="csv",
-                    help="format of the results on stdout")
-    ap.add_argument("--out", metavar="FILE",
-                    help="also write the results as JSON to FILE")
     ap.add_argument("--targets", default=None,
                     help="e.g. 'P1:*>=0.9,P16:set,get,incr>=0.8': exit 1 if "
                          "a ratio pyredis/redis misses its target")

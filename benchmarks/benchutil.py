@@ -39,6 +39,22 @@ def default_pyredis_cmd():
     return shlex.join([sys.executable, "-m", "pyredis"])
 
 
+def add_common_args(ap):
+    """The options every side-by-side script takes: which servers to start and how to
+    report (--pyredis-cmd, --redis-cmd, --start-timeout, --format, --out)."""
+    ap.add_argument("--pyredis-cmd", default=default_pyredis_cmd(),
+                    help="command that starts pyredis (redis-server style "
+                         "arguments are appended)")
+    ap.add_argument("--redis-cmd", default="redis-server",
+                    help="command that starts the reference redis-server")
+    ap.add_argument("--start-timeout", type=float, default=30.0,
+                    help="seconds a server may take to answer PING")
+    ap.add_argument("--format", choices=["csv", "json"], default="csv",
+                    help="format of the results on stdout")
+    ap.add_argument("--out", metavar="FILE",
+                    help="also write the results as JSON to FILE")
+
+
 def log(msg=""):
     print(msg, file=sys.stderr, flush=True)
 

@@ -52,20 +52,17 @@ def parse_requests(text: str | None) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--pyredis-cmd", default=bu.default_pyredis_cmd())
-    ap.add_argument("--redis-cmd", default="redis-server")
+    bu.add_common_args(ap)
     ap.add_argument("--tests", default=DEFAULT_TESTS)
     ap.add_argument("--pipelines", default="1,16")
     ap.add_argument("--requests", help="per depth, e.g. 1:300000,16:2000000")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--keyspace", type=int, default=100000)
-    ap.add_argument("--format", choices=("csv", "json"), default="csv")
-    ap.add_argument("--out")
     args = ap.parse_args()
     bu.install_sigterm_handler()
     requests = parse_requests(args.requests)
-    servers = [bu.Server("pyredis", args.pyredis_cmd, cpu=0),
-               bu.Server("redis", args.redis_cmd, cpu=0)]
+    servers = [bu.Server("pyredis", args.pyredis_cmd, 0, args.start_timeout),
+               bu.Server("redis", args.redis_cmd, 0, args.start_timeout)]
     rows = []
     try:
         for s in servers:

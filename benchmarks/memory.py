@@ -21,7 +21,7 @@ import time
 
 import benchutil
 from benchutil import (SHAPES, RespError, Server, ServerError,
-                       default_pyredis_cmd, fmt_num, log, print_table)
+                       fmt_num, log, print_table)
 
 SIDES = ("pyredis", "redis")
 PER_SIDE = ["rss_before", "rss_after", "info_rss_before", "info_rss_after",
@@ -36,11 +36,7 @@ def parse_args(argv=None):
     ap = argparse.ArgumentParser(
         description="RSS per key of pyredis vs redis-server",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    ap.add_argument("--pyredis-cmd", default=default_pyredis_cmd(),
-                    help="command that starts pyredis (redis-server style "
-                         "arguments are appended)")
-    ap.add_argument("--redis-cmd", default="redis-server",
-                    help="command that starts the reference redis-server")
+    benchutil.add_common_args(ap)
     ap.add_argument("--keys", type=int, default=1000000,
                     help="number of keys to write (key:%%012d)")
     ap.add_argument("--value-size", type=int, default=10,
@@ -56,12 +52,6 @@ def parse_args(argv=None):
     ap.add_argument("--taskset", action="store_true",
                     help="pin the servers to CPU 0 and this script (the "
                          "writer) to CPU 1")
-    ap.add_argument("--start-timeout", type=float, default=30.0,
-                    help="seconds a server may take to answer PING")
-    ap.add_argument("--format", choices=["csv", "json"], default="csv",
-                    help="format of the results on stdout")
-    ap.add_argument("--out", metavar="FILE",
-                    help="also write the results as JSON to FILE")
     ap.add_argument("--max-ratio", type=float, default=None,
                     help="exit 1 if bytes/key pyredis/redis is above this")
     args = ap.parse_args(argv)
