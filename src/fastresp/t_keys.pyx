@@ -9,13 +9,13 @@ from libc.stdint cimport uint64_t, uint32_t
 from fastresp.core cimport Client, native
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, arg_int, error_with_command,
                                key_changed, type_name)
-from fastresp.keyspace cimport (Entry, Db, Dict, T_STRING, ENC_INT, LOOKUP_NONE, LOOKUP_WRITE,
-                                LOOKUP_NOTOUCH, LOOKUP_NOEXPIRE, lookup, db_find, db_insert,
-                                db_unlink_free, db_detach, db_delete, entry_type,
-                                entry_encoding, entry_key, entry_keylen, entry_has_ttl, entry_private_int,
-                                entry_take_value, entry_dup, get_expire, set_expire,
-                                remove_expire, expire_if_needed, key_hash, dict_size, db_scan, Collected,
-                                dict_random, idle_ms, lfu_decr_and_return, touch_entry)
+from fastresp.keyspace cimport (
+    Entry, Db, Dict, Collected, T_STRING, ENC_RAW, ENC_INT, ENC_HT, ENC_LINKEDLIST, ENC_ZIPLIST,
+    ENC_INTSET, ENC_SKIPLIST, ENC_EMBSTR, ENC_QUICKLIST, ENC_STREAM, ENC_LISTPACK, LOOKUP_NONE,
+    LOOKUP_WRITE, LOOKUP_NOTOUCH, lookup, db_find, db_insert, db_unlink_free, db_detach,
+    db_delete, db_scan, entry_type, entry_encoding, entry_key, entry_keylen, entry_has_ttl,
+    entry_private_int, entry_take_value, entry_dup, get_expire, set_expire, remove_expire,
+    expire_if_needed, key_hash, dict_size, dict_random, idle_ms, lfu_decr_and_return)
 from fastresp.reply cimport (reply_ok, reply_null, reply_int, reply_bulk, reply_simple,
                              reply_raw, reply_array, reply_defer, reply_set_deferred_array)
 from fastresp.util cimport arg_is, cstr_len, glob_match, parse_scan_cursor, ull2string, LONG_STR_SIZE
@@ -551,27 +551,28 @@ cdef Entry* object_target(Client c, uint64_t* h) except? NULL:
 
 
 cdef const char* encoding_name(int enc) noexcept:
-    if enc == 0:
+    """OBJECT ENCODING's name for an encoding."""
+    if enc == ENC_RAW:
         return b"raw"
-    if enc == 1:
+    if enc == ENC_INT:
         return b"int"
-    if enc == 2:
+    if enc == ENC_HT:
         return b"hashtable"
-    if enc == 4:
+    if enc == ENC_LINKEDLIST:
         return b"linkedlist"
-    if enc == 5:
+    if enc == ENC_ZIPLIST:
         return b"ziplist"
-    if enc == 6:
+    if enc == ENC_INTSET:
         return b"intset"
-    if enc == 7:
+    if enc == ENC_SKIPLIST:
         return b"skiplist"
-    if enc == 8:
+    if enc == ENC_EMBSTR:
         return b"embstr"
-    if enc == 9:
+    if enc == ENC_QUICKLIST:
         return b"quicklist"
-    if enc == 10:
+    if enc == ENC_STREAM:
         return b"stream"
-    if enc == 11:
+    if enc == ENC_LISTPACK:
         return b"listpack"
     return b"unknown"
 
