@@ -85,6 +85,14 @@ cdef struct KsState:
     long long expired_time_cap_reached
     uint64_t k0, k1            # hash seed
     uint64_t rng               # xorshift state for sampling and LFU
+    # encodings of small aggregates (CONFIG: hash-max-listpack-entries, ...)
+    long long hash_max_listpack_entries
+    long long hash_max_listpack_value
+    long long set_max_intset_entries
+    long long zset_max_listpack_entries
+    long long zset_max_listpack_value
+    int list_max_listpack_size
+    int list_compress_depth
 
 cdef struct Table:
     void** b           # buckets: chains linked through the entry's first field
@@ -199,6 +207,30 @@ cdef void db_swap(Db* a, Db* b) noexcept
 
 cdef void register_type_ops(int t, free_fn f, dup_fn d) noexcept
 cdef uint64_t ks_random(KsState* st) noexcept nogil
+
+# ----- entry dictionaries inside values (hash fields, set and sorted-set members)
+# An element is an Entry: its key is the field or member, its value is up to the type (a string
+# for a hash field: entry_new_string; nothing for a set member: entry_new(k, n, 0)). Entries
+# are freed with free_value + free, so string values need nothing more. The iteration below
+# holds rehashing off: finds and adds during it are allowed, deletions are not.
+cdef struct EdictIter:
+    Dict* d
+    int t
+    size_t i
+    Entry* e
+
+cdef Dict* edict_new() except NULL
+cdef void edict_free(Dict* d) noexcept                       # every entry, then the tables
+cdef Entry* edict_find(Dict* d, const char* k, size_t n, Entry*** linkp) noexcept
+cdef int edict_add(Dict* d, Entry* e) except -1              # the key must not be present
+cdef void edict_unlink(Dict* d, Entry* e, Entry** link) noexcept  # the caller frees e
+cdef bint edict_delete(Dict* d, const char* k, size_t n) noexcept
+cdef Dict* edict_dup(Dict* d) except NULL                    # deep copy (entry_dup per entry)
+cdef void edict_iter_init(Dict* d, EdictIter* it) noexcept
+cdef Entry* edict_next(EdictIter* it) noexcept              # NULL at the end
+cdef void edict_iter_done(EdictIter* it) noexcept
+cdef void edict_shrink_if_sparse(Dict* d) noexcept          # after deletions, as Redis does
+cdef uint64_t edict_random_u64() noexcept                   # a random number for sampling
 
 cdef class Keyspace:
     cdef KsState st            # shared state of every database

@@ -403,7 +403,11 @@ cdef Entry* entry_new(const char* k, size_t n, size_t extra) except NULL:
 cdef Entry* db_find(Db* db, const char* k, size_t n, uint64_t h, Entry*** linkp) noexcept:
     """The entry of key k (hash h) in the main table, expired or not; *linkp is set to the
     pointer that points at it (for unlinking or relocating it)."""
-    cdef Dict* d = &db.kv
+    return _dict_find(&db.kv, k, n, h, linkp)
+
+
+cdef inline Entry* _dict_find(Dict* d, const char* k, size_t n, uint64_t h,
+                              Entry*** linkp) noexcept:
     cdef Entry** link
     cdef Entry* e
     cdef int t
@@ -928,6 +932,13 @@ cdef class Keyspace:
         self.st.shared_integers = True
         self.st.lfu_log_factor = 10
         self.st.lfu_decay_time = 1
+        self.st.hash_max_listpack_entries = 512
+        self.st.hash_max_listpack_value = 64
+        self.st.set_max_intset_entries = 512
+        self.st.zset_max_listpack_entries = 128
+        self.st.zset_max_listpack_value = 64
+        self.st.list_max_listpack_size = -2
+        self.st.list_compress_depth = 0
         self.expire_effort = 1
         for i in range(databases):
             _dict_init(&self.dbs[i].kv, DICT_KEYS, &self.st)
@@ -969,8 +980,26 @@ cdef class Keyspace:
         self.st.lru_clock = <uint32_t>((v // 1000) & LRU_CLOCK_MAX)
 
     def configure(self, *, lfu=None, shared_integers=None, lfu_log_factor=None,
-                  lfu_decay_time=None, expire_effort=None, resize_allowed=None):
-        """Apply settings the keyspace depends on (maxmemory-policy, lfu-*, active-expire-effort)."""
+                  lfu_decay_time=None, expire_effort=None, resize_allowed=None, **encodings):
+        """Apply settings the keyspace depends on (maxmemory-policy, lfu-*, active-expire-effort,
+        and the small-aggregate encoding limits, by their config names with _ for -)."""
+        for name, value in encodings.items():
+            if name == "hash_max_listpack_entries":
+                self.st.hash_max_listpack_entries = value
+            elif name == "hash_max_listpack_value":
+                self.st.hash_max_listpack_value = value
+            elif name == "set_max_intset_entries":
+                self.st.set_max_intset_entries = value
+            elif name == "zset_max_listpack_entries":
+                self.st.zset_max_listpack_entries = value
+            elif name == "zset_max_listpack_value":
+                self.st.zset_max_listpack_value = value
+            elif name == "list_max_listpack_size":
+                self.st.list_max_listpack_size = value
+            elif name == "list_compress_depth":
+                self.st.list_compress_depth = value
+            else:
+                raise TypeError(f"unknown keyspace setting {name}")
         if lfu is not None:
             self.st.lfu = lfu
         if shared_integers is not None:
@@ -1322,3 +1351,137 @@ def heap_in_use():
     """Bytes the C heap has handed out (glibc mallinfo2), or 0 when unknown."""
     return fr_heap_in_use()
 
+
+
+# =============================================================================================
+# Entry dictionaries inside values: the fields of a big hash, the members of a big set or
+# sorted set. Same tables as the keyspace (incremental rehash, SCAN cursor, sampling); an
+# element is an Entry whose key is the field or member, and whose value is the type's own
+# (a string for a hash field, nothing for a set member, ...). Their seed is per process.
+# =============================================================================================
+
+cdef KsState _edict_state
+
+
+cdef void _edict_state_init():
+    cdef bytes seed = os.urandom(24)
+    cdef const unsigned char* sp = <const unsigned char*>PyBytes_AS_STRING(seed)
+    _edict_state.k0 = _load_le64(sp)
+    _edict_state.k1 = _load_le64(sp + 8)
+    _edict_state.rng = _load_le64(sp + 16) | 1
+    _edict_state.resize_allowed = True
+
+
+_edict_state_init()
+
+
+cdef Dict* edict_new() except NULL:
+    cdef Dict* d = <Dict*>malloc(sizeof(Dict))
+    if d == NULL:
+        raise MemoryError()
+    _dict_init(d, DICT_KEYS, &_edict_state)
+    return d
+
+
+cdef void edict_free(Dict* d) noexcept:
+    cdef Link* e
+    cdef Link* nxt
+    cdef int t
+    cdef size_t i
+    if d == NULL:
+        return
+    for t in range(2):
+        for i in range(d.t[t].size):
+            e = <Link*>d.t[t].b[i]
+            while e != NULL:
+                nxt = e.next
+                free_value(<Entry*>e)
+                free(e)
+                e = nxt
+    _dict_clear(d)
+    free(d)
+
+
+cdef Entry* edict_find(Dict* d, const char* k, size_t n, Entry*** linkp) noexcept:
+    return _dict_find(d, k, n, key_hash(d.st, k, n), linkp)
+
+
+cdef int edict_add(Dict* d, Entry* e) except -1:
+    _dict_add(d, e, key_hash(d.st, entry_key(e), entry_keylen(e)))
+    return 0
+
+
+cdef void edict_unlink(Dict* d, Entry* e, Entry** link) noexcept:
+    link[0] = e.next
+    e.next = NULL
+    _table_of(d, key_hash(d.st, entry_key(e), entry_keylen(e))).used -= 1
+
+
+cdef bint edict_delete(Dict* d, const char* k, size_t n) noexcept:
+    cdef Entry** link
+    cdef Entry* e = edict_find(d, k, n, &link)
+    if e == NULL:
+        return False
+    edict_unlink(d, e, link)
+    free_value(e)
+    free(e)
+    return True
+
+
+cdef Dict* edict_dup(Dict* d) except NULL:
+    cdef Dict* out = edict_new()
+    cdef EdictIter it
+    cdef Entry* e
+    edict_iter_init(d, &it)
+    try:
+        e = edict_next(&it)
+        while e != NULL:
+            edict_add(out, entry_dup(e, entry_key(e), entry_keylen(e)))
+            e = edict_next(&it)
+    except BaseException:
+        edict_iter_done(&it)
+        edict_free(out)
+        raise
+    edict_iter_done(&it)
+    return out
+
+
+cdef void edict_iter_init(Dict* d, EdictIter* it) noexcept:
+    d.pause_rehash += 1
+    it.d = d
+    it.t = 0
+    it.i = 0
+    it.e = NULL
+
+
+cdef Entry* edict_next(EdictIter* it) noexcept:
+    cdef Dict* d = it.d
+    if it.e != NULL:
+        it.e = it.e.next
+    while it.e == NULL:
+        if it.i >= d.t[it.t].size:
+            if it.t == 1 or d.rehashidx == -1:
+                return NULL
+            it.t = 1
+            it.i = 0
+            continue
+        it.e = <Entry*>d.t[it.t].b[it.i]
+        it.i += 1
+    return it.e
+
+
+cdef void edict_iter_done(EdictIter* it) noexcept:
+    if it.d != NULL:
+        it.d.pause_rehash -= 1
+        it.d = NULL
+
+
+cdef void edict_shrink_if_sparse(Dict* d) noexcept:
+    try:
+        dict_try_shrink(d)
+    except MemoryError:
+        pass
+
+
+cdef uint64_t edict_random_u64() noexcept:
+    return ks_random(&_edict_state)

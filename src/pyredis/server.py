@@ -23,6 +23,10 @@ DEFAULT_PIDFILE = "/var/run/redis.pid"
 METRIC_SAMPLES = 16              # samples averaged by instantaneous_* (as Redis)
 METRIC_PERIOD = 0.1              # seconds between samples
 LRU_POLICIES = ("allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu")
+# Settings that choose the encoding of small aggregates, applied to the keyspace.
+ENCODING_SETTINGS = ("hash-max-listpack-entries", "hash-max-listpack-value",
+                     "set-max-intset-entries", "zset-max-listpack-entries",
+                     "zset-max-listpack-value", "list-max-listpack-size", "list-compress-depth")
 RESERVED_FDS = 32                # descriptors kept for other uses than clients (as Redis)
 
 
@@ -138,6 +142,8 @@ class Server:
             "lfu-decay-time": lambda v: ks.configure(lfu_decay_time=v),
             "active-expire-effort": lambda v: ks.configure(expire_effort=v),
         }
+        for name in ENCODING_SETTINGS:
+            hooks[name] = lambda v, key=name.replace("-", "_"): ks.configure(**{key: v})
         # at start-up a maxclients the open-files limit cannot carry is lowered, as in Redis
         fitted = self.fit_maxclients(self.config["maxclients"])
         if fitted != self.config["maxclients"]:

@@ -1,8 +1,10 @@
 """Every command group; build_table() gives the whole command table."""
-from pyredis.commands import connection, keys, server, strings
+from pyredis.commands import (connection, hashes, keys, lists, server, sets, sort, sorted_sets,
+                              strings)
 from pyredis.commands.table import CommandSpec
 
-GROUPS = (connection.group, strings.group, keys.group, server.group)
+GROUPS = (connection.group, strings.group, keys.group, sort.group, lists.group, hashes.group,
+          sets.group, sorted_sets.group, server.group)
 
 
 def build_table() -> list[CommandSpec]:
