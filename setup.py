@@ -18,11 +18,14 @@ if os.environ.get("FASTRESP_DEBUG"):
 
 
 def extensions():
+    # FASTRESP_ONLY=t_hash,listpack builds just those modules (development: a module being
+    # written elsewhere in the tree cannot break the build of another)
+    only = [m for m in os.environ.get("FASTRESP_ONLY", "").split(",") if m]
     exts = [
         Extension(f"fastresp.{name}", [os.path.join(SRC, f"{name}.pyx")],
                   include_dirs=INCLUDES, extra_compile_args=COMPILE_ARGS)
         for name in MODULES
-        if os.path.exists(os.path.join(HERE, SRC, f"{name}.pyx"))
+        if os.path.exists(os.path.join(HERE, SRC, f"{name}.pyx")) and (not only or name in only)
     ]
     from Cython.Build import cythonize
     return cythonize(

@@ -208,6 +208,13 @@ cdef void db_swap(Db* a, Db* b) noexcept
 cdef void register_type_ops(int t, free_fn f, dup_fn d) noexcept
 cdef uint64_t ks_random(KsState* st) noexcept nogil
 
+# ----- visiting the elements of a value (SORT, persistence, DEBUG)
+# Each type module exports <type>_foreach(Entry* e, fn, ctx), calling fn for every element in
+# the type's own order (lists head to tail, sorted sets by rank); fn's error stops the walk.
+ctypedef int (*elem_fn)(void* ctx, const char* p, size_t n) except -1
+ctypedef int (*pair_fn)(void* ctx, const char* a, size_t an, const char* b, size_t bn) except -1
+ctypedef int (*scored_fn)(void* ctx, const char* p, size_t n, double score) except -1
+
 # ----- entry dictionaries inside values (hash fields, set and sorted-set members)
 # An element is an Entry: its key is the field or member, its value is up to the type (a string
 # for a hash field: entry_new_string; nothing for a set member: entry_new(k, n, 0)). Entries
