@@ -343,3 +343,24 @@ def exchange_many(targets: list, wait: float = 0.5, keep: list | None = None) ->
     else:
         keep.extend(socks)
     return list(zip(replies, closed))
+
+
+# ---------------------------------------------------------------------------------------------
+# The hot path
+# ---------------------------------------------------------------------------------------------
+
+def python_calls(r) -> int:
+    """Commands so far that ran a Python handler (INFO stats: python_handler_calls)."""
+    return r.info("stats")["python_handler_calls"]
+
+
+def assert_no_python(r, commands, repeat: int = 200) -> None:
+    """Run the commands (lists of arguments) `repeat` times in a pipeline through redis-py
+    client r and assert that none of them ran a Python handler (errors are allowed)."""
+    before = python_calls(r)
+    pipe = r.pipeline(transaction=False)
+    for _ in range(repeat):
+        for args in commands:
+            pipe.execute_command(*args)
+    pipe.execute(raise_on_error=False)
+    assert python_calls(r) == before + 1, "a hot command ran Python"  # +1: the INFO reading it

@@ -4,6 +4,7 @@ handler is dispatched, executed and answered without calling a Python handler, a
 from fastresp.core import NativeHandler
 
 from pyredis.commands import build_table
+from tests.support import assert_no_python, python_calls
 
 HOT_COMMANDS = [
     ("SET", "k", "v"), ("GET", "k"), ("INCR", "n"), ("DECR", "n"), ("INCRBY", "n", "5"),
@@ -17,18 +18,8 @@ HOT_COMMANDS = [
 ]
 
 
-def python_calls(r) -> int:
-    return r.info("stats")["python_handler_calls"]
-
-
 def test_hot_commands_call_no_python_handler(r):
-    before = python_calls(r)
-    pipe = r.pipeline(transaction=False)
-    for _ in range(200):
-        for args in HOT_COMMANDS:
-            pipe.execute_command(*args)
-    pipe.execute(raise_on_error=False)
-    assert python_calls(r) == before + 1    # only the INFO that reads the counter
+    assert_no_python(r, HOT_COMMANDS)
 
 
 def test_the_counter_counts_python_handlers(r):
