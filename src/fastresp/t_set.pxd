@@ -1,0 +1,9 @@
+# The set type (t_set.pyx). What other modules use: SORT, ZUNION/ZINTER/ZDIFF (a set counts as
+# a sorted set of score 1), persistence.
+from fastresp.keyspace cimport Entry, KsState, elem_fn
+
+cdef Entry* set_new_entry(const char* k, size_t n) except NULL      # an empty set (detached)
+cdef int set_add(KsState* st, Entry* e, const char* s, size_t n) except -1   # 1 when added
+cdef bint set_contains(Entry* e, const char* s, size_t n) noexcept
+cdef long long set_length(Entry* e) noexcept
+cdef int set_foreach(Entry* e, elem_fn fn, void* ctx) except -1
