@@ -24,11 +24,34 @@ import sys
 import time
 
 import benchutil
-from benchutil import (Server, ServerError, fmt_num,
+from benchutil import (RespError, Server, ServerError, fmt_num,
                        log, print_table)
 
-DEFAULT_TESTS = "set,get,incr,mset,ping_inline,ping_mbulk"
+STRING_TESTS = "set,get,incr,mset,ping_inline,ping_mbulk"
+TYPE_TESTS = ("lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,"
+              "lrange_100,lrange_300,lrange_500,lrange_600")
+DEFAULT_TESTS = STRING_TESTS
 DEFAULT_PIPELINES = "1,16"
+
+# Names --tests accepts besides the tests themselves: each expands to its list.
+TEST_SETS = {"strings": STRING_TESTS, "types": TYPE_TESTS,
+             "all": STRING_TESTS + "," + TYPE_TESTS}
+
+# redis-benchmark 7.0's -t names.  `ping` and `lrange` are groups that
+# yield several rows (ping_inline + ping_mbulk, lrange_100 .. lrange_600).
+KNOWN_TESTS = {"ping_inline", "ping_mbulk", "ping", "set", "get", "incr",
+               "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop",
+               "zadd", "zpopmin", "lrange", "lrange_100", "lrange_300",
+               "lrange_500", "lrange_600", "mset", "xadd"}
+
+# Names --targets accepts as a whole rule set.  `types`: the data-type goals
+# (-P 16: pushes/pops/adds >= 0.7 of redis-server, LRANGE_100 >= 0.6; -P 1:
+# every data-type test >= 0.9).  `strings`: the string-command goals.
+TARGET_PRESETS = {
+    "types": ("P16:lpush,rpop,sadd,hset,zadd,zpopmin>=0.7,"
+              "P16:lrange_100>=0.6,P1:" + TYPE_TESTS + ">=0.9"),
+    "strings": "P1:" + STRING_TESTS + ">=0.9,P16:set,get,incr>=0.8",
+}
 
 FIELDS = ["test", "pipeline", "requests", "pyredis_rps", "redis_rps", "ratio",
           "pair_ratio", "rounds", "pyredis_min", "pyredis_max", "redis_min",
@@ -78,6 +101,12 @@ def parse_targets(text):
     for tok in (t.strip() for t in text.split(",")):
         if not tok:
             continue
+        if pending is None and tok.lower() in TARGET_PRESETS:
+            for pipe, tests, thr, _ in parse_targets(
+                    TARGET_PRESETS[tok.lower()]):
+                rules.append((pipe, tests, thr, "%s: P%s>=%g" % (
+                    tok.lower(), "*" if pipe is None else pipe, thr)))
+            continue
         if pending is None:
             m = re.match(r"^(?:[Pp](\d+|\*):)?(.*)$", tok)
             pipe = m.group(1)
@@ -111,7 +140,8 @@ def parse_args(argv=None):
     ap.add_argument("--benchmark-cmd", default="redis-benchmark",
                     help="redis-benchmark binary")
     ap.add_argument("--tests", default=DEFAULT_TESTS,
-                    help="comma-separated redis-benchmark -t test names")
+                    help="comma-separated redis-benchmark -t test names "
+                         "and/or sets: " + ", ".join(TEST_SETS))
     ap.add_argument("--pipelines", default=DEFAULT_PIPELINES,
                     help="comma-separated pipeline depths (-P)")
     ap.add_argument("--requests", default=None,
@@ -132,15 +162,25 @@ def parse_args(argv=None):
                     help="seconds before one redis-benchmark run is killed")
     ap.add_argument("--targets", default=None,
                     help="e.g. 'P1:*>=0.9,P16:set,get,incr>=0.8': exit 1 if "
-                         "a ratio pyredis/redis misses its target")
+                         "a ratio pyredis/redis misses its target; presets: "
+                         + ", ".join(TARGET_PRESETS))
     ap.add_argument("--target-on", choices=["ratio", "pair_ratio"],
                     default="ratio",
                     help="which column --targets checks: ratio (median "
                          "pyredis rps / median redis rps) or pair_ratio "
                          "(median of the per-round ratios)")
     args = ap.parse_args(argv)
-    args.tests = [t.strip().lower() for t in args.tests.split(",")
-                  if t.strip()]
+    tests = []
+    for t in (t.strip().lower() for t in args.tests.split(",")):
+        for name in TEST_SETS.get(t, t).split(","):
+            if name and name not in tests:
+                tests.append(name)
+    unknown = [t for t in tests if t not in KNOWN_TESTS]
+    if unknown:
+        ap.error("--tests: unknown test(s) %s (known: %s; sets: %s)"
+                 % (", ".join(unknown), ", ".join(sorted(KNOWN_TESTS)),
+                    ", ".join(TEST_SETS)))
+    args.tests = tests
     args.pipelines = [int(p) for p in args.pipelines.split(",") if p.strip()]
     args.requests_for = parse_requests(args.requests)
     try:
@@ -250,6 +290,68 @@ def prepare(server, args):
         log("%s: FLUSHALL" % server.label)
 
 
+# The key each data-type test works on (redis-benchmark's fixed names) and the
+# state it starts from, so that both servers do the same work in every run
+# whatever ran before (or failed, or restarted a server):
+#   "empty": the key is deleted (pushes and adds start from nothing; the
+#            LRANGE tests' own helper LPUSH then pushes -n elements);
+#   "requests": a list of -n elements of -d bytes, so every LPOP/RPOP pops
+#            one, as in redis-benchmark's own runs, where LPUSH and RPUSH
+#            run before LPOP and RPOP;
+#   "keyspace": the -r members element:000000000000.. that SADD / ZADD with
+#            `-r` write (ZADD scores 0..r-1), so SPOP / ZPOPMIN pop real
+#            members until the key is empty, as after redis-benchmark's SADD
+#            and ZADD runs.
+TEST_STATE = {
+    "lpush": ("mylist", "empty"), "rpush": ("mylist", "empty"),
+    "lpop": ("mylist", "requests"), "rpop": ("mylist", "requests"),
+    "lrange": ("mylist", "empty"), "lrange_100": ("mylist", "empty"),
+    "lrange_300": ("mylist", "empty"), "lrange_500": ("mylist", "empty"),
+    "lrange_600": ("mylist", "empty"),
+    "sadd": ("myset", "empty"), "spop": ("myset", "keyspace"),
+    "hset": ("myhash", "empty"),
+    "zadd": ("myzset", "empty"), "zpopmin": ("myzset", "keyspace"),
+    "xadd": ("mystream", "empty"),
+}
+SIZE_COMMAND = {"mylist": "LLEN", "myset": "SCARD", "myzset": "ZCARD",
+                "myhash": "HLEN", "mystream": "XLEN"}
+
+
+def set_test_state(server, test, requests, args):
+    """Put the key of a data-type test into its starting state (TEST_STATE).
+
+    Returns the key's size afterwards (checked), or None for tests that
+    need no state.
+    """
+    if test not in TEST_STATE:
+        return None
+    key, state = TEST_STATE[test]
+    server.call("DEL", key)
+    if state == "requests":
+        value = b"x" * args.datasize
+        benchutil.fill_aggregate(server.port, "RPUSH", key,
+                                 [[value]] * requests)
+        want = requests
+    elif state == "keyspace":
+        if key == "myzset":
+            items = [[b"%d" % i, b"element:%012d" % i]
+                     for i in range(args.keyspace)]
+        else:
+            items = [[b"element:%012d" % i] for i in range(args.keyspace)]
+        benchutil.fill_aggregate(server.port,
+                                 "ZADD" if key == "myzset" else "SADD",
+                                 key, items)
+        want = args.keyspace
+    else:
+        want = 0
+    size = server.call(SIZE_COMMAND[key], key)
+    if size != want:
+        raise ServerError("%s: %s %s is %s after preparing %s, expected %d"
+                          % (server.label, SIZE_COMMAND[key], key, size,
+                             test, want))
+    return size
+
+
 def summarize(vals):
     if not vals:
         return None, None, None
@@ -311,7 +413,14 @@ def main(argv=None):
                         if not s.alive():
                             s.restart()
                             prepare(s, args)
-                        res, err = run_benchmark(args, s, test, pipe, n)
+                        try:
+                            set_test_state(s, test, n, args)
+                        except (ServerError, ConnectionError, OSError,
+                                RespError) as e:
+                            res, err = {}, "preparing %s failed: %s" % (
+                                TEST_STATE[test][0], e)
+                        else:
+                            res, err = run_benchmark(args, s, test, pipe, n)
                         if err:
                             key = (test, pipe)
                             errors.setdefault(key, {}) \

@@ -336,6 +336,14 @@ SHAPES = {
                    "RPUSH key with 5 elements"),
 }
 
+SHAPES["set5"] = Shape("set5", "SADD",
+                       lambda v: [v + b"%d" % i for i in range(1, 6)],
+                       b":5\r\n", "SADD key with 5 members")
+SHAPES["zset5"] = Shape("zset5", "ZADD",
+                        lambda v: [a for i in range(1, 6)
+                                   for a in (b"%d" % i, v + b"%d" % i)],
+                        b":5\r\n", "ZADD key with 5 members")
+
 KEY_FORMAT = b"key:%012d"   # 16 bytes, like redis-benchmark's __rand_int__
 
 
@@ -380,6 +388,43 @@ def write_keys(port, shape="string", n=1000000, value_size=10,
                 raise ServerError(_describe_bad_replies(got, sh.reply, i, sh))
             i = j
     finally:
+        sock.close()
+    return time.monotonic() - t0
+
+
+def fill_aggregate(port, command, key, items, per_command=1000, batch=50,
+                   host=HOST, timeout=120.0):
+    """Add `items` to one aggregate key with variadic commands.
+
+    `items` is a list of argument lists, one per element (``[value]`` for
+    RPUSH/SADD, ``[score, member]`` for ZADD, ``[field, value]`` for HSET);
+    they go out as ``COMMAND key <args of up to per_command elements>``,
+    pipelined `batch` commands at a time over one socket.  Every reply must
+    be an integer (an error reply raises ServerError).  Returns elapsed
+    seconds.
+    """
+    cmd = command.encode() if isinstance(command, str) else command
+    key = key.encode() if isinstance(key, str) else key
+    commands = []
+    for i in range(0, len(items), per_command):
+        args = [a for item in items[i:i + per_command] for a in item]
+        commands.append(encode_command(cmd, key, *args))
+    sock = socket.create_connection((host, port), timeout=timeout)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    f = sock.makefile("rb")
+    t0 = time.monotonic()
+    try:
+        for i in range(0, len(commands), batch):
+            chunk = commands[i:i + batch]
+            sender = _Sender(sock, b"".join(chunk))
+            replies = [read_reply(f) for _ in chunk]
+            sender.join()
+            for r in replies:
+                if not isinstance(r, int):
+                    raise ServerError("%s %s: unexpected reply %r"
+                                      % (command, key.decode(), r))
+    finally:
+        f.close()
         sock.close()
     return time.monotonic() - t0
 
