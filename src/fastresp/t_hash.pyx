@@ -26,7 +26,7 @@ from libc.string cimport memcpy, memcmp
 from libc.stdint cimport uint64_t, uint32_t
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 
-from fastresp.core cimport Client, native, CLIENT_CLOSE_ASAP
+from fastresp.core cimport Client, native
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command,
                                reply_string_entry, key_changed)
 from fastresp.keyspace cimport (Entry, Dict, Db, KsState, EdictIter, T_HASH, ENC_LISTPACK,
@@ -61,7 +61,7 @@ cdef const char* ERR_VALUE_RANGE = b"ERR value is out of range"
 
 cdef enum:
     NEW_KEY_RESERVE_MAX = 4096       # bytes reserved up front for a new hash's listpack
-    RANDOM_REPLY_MAX = 512 * 1024 * 1024  # a reply of repeated random fields stops (and the
+    RANDOM_REPLY_MAX = 256 * 1024 * 1024  # a reply of repeated random fields stops (and the
                                      # client is closed) beyond this size, as Redis closes a
                                      # client over its output limit
     SCAN_DEFAULT_COUNT = 10
@@ -86,11 +86,13 @@ cdef Entry* hash_new_entry(const char* k, size_t n) except NULL:
 
 cdef Entry* _new_entry_reserved(const char* k, size_t n, size_t reserve) except NULL:
     cdef Entry* e = entry_new(k, n, 0)
-    try:
+    cdef bint ok = False
+    try:                      # try/finally: nothing Python-level runs unless lp_new fails
         e.v.p = lp_new(reserve)
-    except BaseException:
-        free(e)
-        raise
+        ok = True
+    finally:
+        if not ok:
+            free(e)
     entry_set_type(e, T_HASH, ENC_LISTPACK)
     return e
 
@@ -134,6 +136,7 @@ cdef int hash_set(KsState* st, Entry* e, const char* f, size_t fn, const char* v
     cdef Dict* d
     cdef Entry* fe
     cdef Entry** link
+    cdef bint added
     if entry_encoding(e) == ENC_LISTPACK:
         if <long long>fn > st.hash_max_listpack_value or <long long>vn > st.hash_max_listpack_value:
             _convert_to_ht(e)
@@ -156,12 +159,14 @@ cdef int hash_set(KsState* st, Entry* e, const char* f, size_t fn, const char* v
         entry_set_string(NULL, fe, link, 0, v, vn)
         return 0
     fe = entry_new_string(f, fn, v, vn)
+    added = False
     try:
         edict_add(d, fe)
-    except BaseException:
-        free_value(fe)
-        free(fe)
-        raise
+        added = True
+    finally:
+        if not added:
+            free_value(fe)
+            free(fe)
     return 1
 
 
@@ -647,6 +652,7 @@ cdef int _hrandfield_repeating(Client c, Entry* e, unsigned long long count,
     cdef size_t npos = 0
     cdef Dict* d
     cdef bint close = False
+    cdef size_t start = c.out.len
     if withvalues and c.out.proto == 2:
         reply_array(&c.out, <long long>(count * 2))
     else:
@@ -656,7 +662,7 @@ cdef int _hrandfield_repeating(Client c, Entry* e, unsigned long long count,
         while count:
             _reply_lp_pair(c, pos[_rand_below(npos)], withvalues)
             count -= 1
-            if c.out.len > RANDOM_REPLY_MAX and count:
+            if c.out.len - start > RANDOM_REPLY_MAX and count:
                 close = True
                 break
         free(pos)
@@ -665,12 +671,14 @@ cdef int _hrandfield_repeating(Client c, Entry* e, unsigned long long count,
         while count:
             _reply_ht_pair(c, <Entry*>dict_random(d), withvalues)
             count -= 1
-            if c.out.len > RANDOM_REPLY_MAX and count:
+            if c.out.len - start > RANDOM_REPLY_MAX and count:
                 close = True
                 break
     if close:
-        # the reply cannot be completed: Redis closes a client past its output limit
-        c.flags |= CLIENT_CLOSE_ASAP
+        # too big to complete: drop the partial reply and close the client, as Redis closes
+        # a client past its output buffer limit
+        c.out.len = start
+        c.core.close_later(c)
     return 0
 
 

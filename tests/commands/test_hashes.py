@@ -463,6 +463,23 @@ def test_hrandfield_is_random(d):
         assert len(seen) >= size * 0.9
 
 
+def test_hrandfield_huge_negative_count_closes_the_client():
+    """HRANDFIELD key -9223372036854775807 cannot be answered: Redis grows the reply until its
+    output limit closes the client; pyredis drops the partial reply and closes it too."""
+    proc = support.start_pyredis()
+    try:
+        c, other = proc.raw(), proc.raw()
+        c.call("HSET", "h", "a", "1", "b", "2")
+        c.send(support.encode("PING"))
+        c.send(support.encode("HRANDFIELD", "h", "-9223372036854775807"))
+        data, closed = c.read_all(wait=10)
+        assert data == b"+PONG\r\n" and closed
+        assert other.call("HLEN", "h") == b":2\r\n"
+        other.close()
+    finally:
+        assert proc.stop() == 0
+
+
 # =============================================================================================
 # The value's life: copies, renames, expiry, deletion, databases
 # =============================================================================================
