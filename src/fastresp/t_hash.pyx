@@ -12,7 +12,8 @@ live inside the field's allocation, canonical integers as a 64-bit int) -- at th
   - before a field or value longer than hash-max-listpack-value is stored (HSET, HMSET and
     HSETNX of a new field check their arguments; HINCRBY/HINCRBYFLOAT check the field and the
     result), and
-  - after an insert leaves more than hash-max-listpack-entries fields.
+  - after an insert leaves more than hash-max-listpack-entries fields, and
+  - before the listpack would grow past 1 GB (only reachable with a raised value limit).
 A hash never converts back, and an empty hash is deleted.
 
 The value object (e.v.p: an LP* or a Dict*) never points back at its Entry, so RENAME and MOVE
@@ -65,6 +66,7 @@ cdef enum:
                                      # client is closed) beyond this size, as Redis closes a
                                      # client over its output limit
     SCAN_DEFAULT_COUNT = 10
+    LISTPACK_SAFE_MAX = 1 << 30      # a listpack never grows past this (Redis's safety limit)
 
 cdef long long LLONG_MAX_V = LLONG_MAX
 cdef long long LLONG_MIN_V = LLONG_MIN
@@ -138,7 +140,9 @@ cdef int hash_set(KsState* st, Entry* e, const char* f, size_t fn, const char* v
     cdef Entry** link
     cdef bint added
     if entry_encoding(e) == ENC_LISTPACK:
-        if <long long>fn > st.hash_max_listpack_value or <long long>vn > st.hash_max_listpack_value:
+        if <long long>fn > st.hash_max_listpack_value or \
+                <long long>vn > st.hash_max_listpack_value or \
+                (<LP*>e.v.p).bytes + fn + vn > LISTPACK_SAFE_MAX:
             _convert_to_ht(e)
         else:
             lp = <LP*>e.v.p
