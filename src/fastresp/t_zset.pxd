@@ -7,3 +7,19 @@ cdef int zset_add(KsState* st, Entry* e, const char* m, size_t n, double score) 
 cdef bint zset_score(Entry* e, const char* m, size_t n, double* score) noexcept
 cdef long long zset_length(Entry* e) noexcept
 cdef int zset_foreach(Entry* e, scored_fn fn, void* ctx) except -1  # by rank, lowest first
+
+# The pop step of ZPOPMIN/ZPOPMAX/ZMPOP, for the blocking commands too: pops up to `count`
+# members of the live sorted set e (its key found through `link`, hash h), the lowest first or
+# (pop_max) the highest, replies in `style`, and deletes the key when it empties (after
+# writing the key name). Returns how many members were popped.
+from libc.stdint cimport uint64_t
+from fastresp.core cimport Client
+
+cdef enum:
+    POP_FLAT = 0        # member, score, member, score ...      (ZPOPMIN, RESP2 or no count)
+    POP_NESTED = 1      # [member, score], ...                  (ZPOPMIN count in RESP3)
+    POP_WITH_KEY = 2    # [key, [[member, score], ...]]          (ZMPOP, BZMPOP)
+    POP_BLOCKING = 3    # [key, member, score]                   (BZPOPMIN, BZPOPMAX; count 1)
+
+cdef long long zset_pop_reply(Client c, Entry* e, Entry** link, uint64_t h, bint pop_max,
+                              long long count, int style) except -1
