@@ -582,10 +582,10 @@ class HashMachine(DifferentialMachine):
         super().teardown()
 
     def ordered(self, key):
-        """Listpack replies are ordered in both servers, hash tables are not."""
+        """Replies are the same byte for byte unless the key is a hash table (no order)."""
         a, b = self.d.both("OBJECT", "ENCODING", key)
         assert a == b
-        return a == b"$8\r\nlistpack\r\n"
+        return a != b"$9\r\nhashtable\r\n"
 
     @rule(key=KEYS, kv=st.lists(st.tuples(FIELDS, VALS), min_size=1, max_size=4),
           cmd=st.sampled_from(["HSET", "HMSET"]))
@@ -623,8 +623,10 @@ class HashMachine(DifferentialMachine):
         if self.ordered(key):
             self.check(*args)
         elif cmd == "HSCAN":
-            self.check_shape(*args, same=lambda r: r if isinstance(r, tuple) else
-                             sorted(map(tuple, zip(r[1][::2], r[1][1::2]))))
+            # a whole iteration on each (the pages of a hash table differ between servers)
+            ours, _ = scan_all(self.d.ours, key)
+            theirs, _ = scan_all(self.d.ref, key)
+            assert sorted(set(ours)) == sorted(theirs), (key, ours, theirs)
         else:
             self.check(*args, unordered_reply=cmd != "HGETALL", paired=cmd == "HGETALL")
 
