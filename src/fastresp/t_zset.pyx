@@ -1139,7 +1139,6 @@ cdef int zadd_generic(Client c, int flags) except -1:
     cdef long long elements, added = 0, updated = 0, processed = 0
     cdef double scores[SMALL_ARGS]
     cdef double score = 0, newscore = 0
-    cdef size_t maxlen = 0
     cdef uint64_t h
     cdef Entry** link
     cdef Entry* e
@@ -1179,8 +1178,6 @@ cdef int zadd_generic(Client c, int flags) except -1:
             return 0
         if i < SMALL_ARGS:
             scores[i] = score
-        if c.argl[j + 2 * i + 1] > maxlen:
-            maxlen = c.argl[j + 2 * i + 1]
     e = zlookup(c, 1, LOOKUP_WRITE, &h, &link)
     if e != NULL:
         if entry_type(e) != T_ZSET:
@@ -1190,7 +1187,8 @@ cdef int zadd_generic(Client c, int flags) except -1:
             return reply_null(&c.out)
         return reply_int(&c.out, 0)
     else:
-        e = new_entry_hint(c.db.st, c.argv[1], c.argl[1], elements, <long long>maxlen)
+        # as Redis 7.0: the first member alone decides (later ones convert while adding)
+        e = new_entry_hint(c.db.st, c.argv[1], c.argl[1], 1, <long long>c.argl[j + 1])
         db_insert(c.db, e, h)
     for i in range(elements):
         if i < SMALL_ARGS:
@@ -1709,9 +1707,7 @@ cdef int zpop_generic(Client c, bint pop_max) except -1:
     if c.argc > 3:
         return syntax_error(c)
     if c.argc == 3:
-        if arg_ll(c, 2, &count):
-            return 0
-        if count < 0:
+        if not string2ll(c.argv[2], c.argl[2], &count) or count < 0:
             return c.error_cstr(ZS_ERR_MUST_BE_POSITIVE)
     e = zlookup(c, 1, LOOKUP_WRITE, &h, &link)
     if e == NULL:

@@ -293,6 +293,8 @@ def test_zrangestore(sets, src):
              ("+inf", "-inf", "BYSCORE", "REV", "LIMIT", "1", "2"), ("[a", "+", "BYLEX"),
              ("0", "1", "REV"), ("1000", "2000", "BYSCORE"), ("0", "150")]
     for args in cases:
+        if "BYLEX" in args and src == "long":
+            continue                     # lex ranges over unequal scores are undefined
         d.check("SET", "dst", "x")
         d.check("ZRANGESTORE", "dst", src, *args)
         d.check("TYPE", "dst")
@@ -329,6 +331,8 @@ def test_zrem(sets, key):
 ])
 def test_zremrange(sets, key, cmd, a, b):
     d = sets
+    if cmd == "ZREMRANGEBYLEX" and key != "small":
+        pytest.skip("lex ranges over unequal scores are undefined (skip-list shape)")
     d.check(cmd, key, a, b)
     d.check("ZRANGE", key, "0", "-1", "WITHSCORES")
     d.check("EXISTS", key)
