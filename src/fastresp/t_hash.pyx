@@ -23,14 +23,13 @@ can move it; the type ops registered at import free it (DEL, expiry, FLUSHALL) a
 HANDLERS maps each command name to its handler; pyredis.commands.hashes declares the commands.
 """
 from libc.stdlib cimport malloc, realloc, free
-from libc.string cimport memcpy, memcmp
-from libc.stdint cimport uint64_t, uint32_t
+from libc.stdint cimport uint64_t
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 
 from fastresp.core cimport Client, native
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command,
                                reply_string_entry, key_changed)
-from fastresp.keyspace cimport (Entry, Dict, Db, KsState, EdictIter, T_HASH, ENC_LISTPACK,
+from fastresp.keyspace cimport (Entry, Dict, KsState, EdictIter, T_HASH, ENC_LISTPACK,
                                 ENC_HT, LOOKUP_NONE, LOOKUP_WRITE, lookup, entry_type,
                                 entry_encoding, entry_key, entry_keylen, entry_new,
                                 entry_new_string, entry_set_string, entry_set_type, db_insert,
@@ -41,8 +40,8 @@ from fastresp.keyspace cimport (Entry, Dict, Db, KsState, EdictIter, T_HASH, ENC
                                 register_type_ops, pair_fn)
 from fastresp.listpack cimport (LP, lpos, lp_new, lp_free, lp_dup, lp_first, lp_next, lp_skip,
                                 lp_get, lp_seek, lp_append, lp_replace, lp_delete, lp_find,
-                                lp_end, lp_start, lp_entry_size)
-from fastresp.reply cimport (reply_null, reply_int, reply_bulk, reply_bulk_ll, reply_raw,
+                                lp_entry_size)
+from fastresp.reply cimport (reply_null, reply_int, reply_bulk, reply_raw,
                              reply_array, reply_map, reply_ok, reply_defer,
                              reply_set_deferred_array)
 from fastresp.util cimport (string2ll, ll2string, ull2string, arg_is, string2ld,
@@ -282,11 +281,6 @@ cdef inline Entry* _hash_for_read(Client c, bint* wrong) noexcept:
     cdef Entry* e = lookup(c.db, c.argv[1], c.argl[1], LOOKUP_NONE, &h, NULL)
     wrong[0] = e != NULL and entry_type(e) != T_HASH
     return e
-
-
-cdef inline int _reply_field_value(Client c, Entry* fe) except -1:
-    """The value of a hash-table field entry."""
-    return reply_string_entry(c, fe)
 
 
 cdef int _reply_lp_elem(Client c, lpos p) except -1:

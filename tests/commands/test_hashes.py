@@ -10,7 +10,7 @@ import time
 import pytest
 
 from hypothesis import strategies as st
-from hypothesis.stateful import invariant, precondition, rule
+from hypothesis.stateful import invariant, rule
 
 from tests import support
 from tests.typemachine import DifferentialMachine, pairs, parse_reply, run_machine, unordered
