@@ -23,7 +23,7 @@ ACL_ORDER = ("keyspace", "read", "write", "set", "sortedset", "list", "hash", "s
 
 # The ACL category each command group implies.
 GROUP_CATEGORY = {"string": "string", "generic": "keyspace", "list": "list", "hash": "hash",
-                  "set": "set", "sorted_set": "sortedset", "connection": "connection",
+                  "set": "set", "sorted-set": "sortedset", "connection": "connection",
                   "pubsub": "pubsub", "transactions": "transaction", "scripting": "scripting",
                   "stream": "stream", "bitmap": "bitmap", "hyperloglog": "hyperloglog",
                   "geo": "geo", "server": None}
