@@ -397,16 +397,13 @@ class Server:
         argc = len(args)
         if (spec.arity > 0 and argc != spec.arity) or argc < -spec.arity:
             raise CommandError("ERR Invalid number of arguments specified for command")
+        getkeys = getattr(spec, "getkeys", None)
+        if getkeys is not None:           # keys found by parsing the arguments (SORT)
+            return getkeys(args)
         keys: list[tuple[bytes, tuple[str, ...]]] = []
         for ks in spec.key_specs:
-            first = ks.begin_index
-            if ks.lastkey >= 0:
-                last = first + ks.lastkey
-            elif not ks.limit:
-                last = argc + ks.lastkey
-            else:
-                last = first + ((argc - first) // ks.limit + ks.lastkey)
-            if last >= argc or last < first or first >= argc:
+            positions = ks.positions(args)
+            if positions is None:
                 keys = []
                 break
             flags = ks.flags
@@ -414,7 +411,7 @@ class Server:
                 # SET's key is read too when GET is given
                 has_get = any(a.lower() == b"get" for a in args[3:])
                 flags = ("RW", "access", "update") if has_get else ("OW", "update")
-            keys.extend((args[i], flags) for i in range(first, last + 1, ks.keystep))
+            keys.extend((args[i], flags) for i in positions)
         if not keys:
             if "no_mandatory_keys" in spec.flags:
                 return []

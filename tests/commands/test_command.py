@@ -23,7 +23,7 @@ NOT_IN_REDIS_70 = {"client|setinfo"}
 ARG_TYPES = {"string", "integer", "double", "key", "pattern", "unix-time", "pure-token",
              "oneof", "block"}
 ARG_FLAGS = {"optional", "multiple", "multiple_token"}
-GROUPS = {"generic", "string", "list", "set", "sorted_set", "hash", "pubsub", "transactions",
+GROUPS = {"generic", "string", "list", "set", "sorted-set", "hash", "pubsub", "transactions",
           "connection", "server", "scripting", "hyperloglog", "cluster", "sentinel", "geo",
           "stream", "bitmap"}
 

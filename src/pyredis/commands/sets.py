@@ -1,29 +1,10 @@
 """The set group. Every handler is Cython (fastresp.t_set); this module declares them."""
-from dataclasses import dataclass
-
 from fastresp.t_set import HANDLERS as H
 
-from pyredis.commands.table import Group, KeySpec, status_set
+from pyredis.commands.table import Group, KeynumSpec, KeySpec
 
 group = Group("set")
 cmd = group.native
-
-
-@dataclass
-class KeynumSpec(KeySpec):
-    """A key spec whose keys follow a count argument (SINTERCARD numkeys key ...): COMMAND
-    INFO prints its "keynum" find_keys. COMMAND GETKEYS, which only walks ranges, finds no keys
-    through it (lastkey below the first key) and answers "Invalid arguments"."""
-    keynumidx: int = 0
-    firstkey: int = 1
-
-    def reply(self) -> dict:
-        return {"flags": status_set(self.flags),
-                "begin_search": {"type": "index", "spec": {"index": self.begin_index}},
-                "find_keys": {"type": "keynum", "spec": {"keynumidx": self.keynumidx,
-                                                         "firstkey": self.firstkey,
-                                                         "keystep": self.keystep}}}
-
 
 STORE_DST = {"sinterstore": ("RW", "update"), "sunionstore": ("OW", "update"),
              "sdiffstore": ("OW", "update")}
@@ -73,7 +54,7 @@ cmd("SINTERSTORE destination key [key ...]", -3, "write denyoom", H["sinterstore
                "number of sets.")
 cmd("SINTERCARD numkeys key [key ...] [LIMIT limit]", -3, "readonly movablekeys",
     H["sintercard"], since="7.0.0",
-    key_specs=(KeynumSpec(("RO", "access"), 1, -(1 << 30)),),
+    key_specs=(KeynumSpec(("RO", "access"), 1),),
     summary="Intersect multiple sets and return the cardinality of the result",
     complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the "
                "number of sets.")

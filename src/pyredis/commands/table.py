@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fastresp.core import COMMAND_FLAGS, SetReply, Status
+from fastresp.util import parse_ll
 
 # ACL categories in the order Redis prints them.
 ACL_ORDER = ("keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
@@ -45,10 +46,51 @@ class KeySpec:
             out["notes"] = self.notes
         out["flags"] = status_set(self.flags)
         out["begin_search"] = {"type": "index", "spec": {"index": self.begin_index}}
-        out["find_keys"] = {"type": "range", "spec": {"lastkey": self.lastkey,
-                                                      "keystep": self.keystep,
-                                                      "limit": self.limit}}
+        out["find_keys"] = self.find_keys()
         return out
+
+    def find_keys(self) -> dict:
+        return {"type": "range", "spec": {"lastkey": self.lastkey, "keystep": self.keystep,
+                                          "limit": self.limit}}
+
+    def positions(self, args: list[bytes]) -> range | None:
+        """Where this spec's keys are in a full command line, or None when the line does not
+        fit the spec (COMMAND GETKEYS then answers "Invalid arguments")."""
+        argc, first = len(args), self.begin_index
+        if self.lastkey >= 0:
+            last = first + self.lastkey
+        elif not self.limit:
+            last = argc + self.lastkey
+        else:
+            last = first + ((argc - first) // self.limit + self.lastkey)
+        if last >= argc or last < first or first >= argc:
+            return None
+        return range(first, last + 1, self.keystep)
+
+
+@dataclass
+class KeynumSpec(KeySpec):
+    """A key spec whose keys follow a count argument (ZUNIONSTORE dst numkeys key ...):
+    the count is at begin_index + keynumidx, the keys start at begin_index + firstkey."""
+    keynumidx: int = 0
+    firstkey: int = 1
+
+    def find_keys(self) -> dict:
+        return {"type": "keynum", "spec": {"keynumidx": self.keynumidx,
+                                           "firstkey": self.firstkey, "keystep": self.keystep}}
+
+    def positions(self, args: list[bytes]) -> range | None:
+        first = self.begin_index
+        if first + self.keynumidx >= len(args):
+            return None
+        numkeys = parse_ll(args[first + self.keynumidx])
+        if numkeys is None or numkeys < 0:
+            return None
+        first += self.firstkey
+        last = first + numkeys - 1
+        if last >= len(args) or last < first:
+            return None
+        return range(first, last + 1, self.keystep)
 
 
 def set_reply(items) -> SetReply:
