@@ -600,8 +600,15 @@ cdef int zupdate(Entry* e, const char* m, size_t n, double newscore) except -1:
         lp_delete(<LP**>&e.v.p, p, 2)
         return lp_insert_pair(e, m, n, newscore)
     zs = <ZSkip*>e.v.p
-    ele = edict_find(zs.dict, m, n, NULL)
-    x = <ZNode*>ele.v.p
+    return sk_update(zs, edict_find(zs.dict, m, n, NULL), newscore)
+
+
+cdef int sk_update(ZSkip* zs, Entry* ele, double newscore) except -1:
+    """Move member ele of a skip list to newscore (in place when its neighbours allow)."""
+    cdef ZNode* x = <ZNode*>ele.v.p
+    cdef ZNode* update[ZSL_MAXLEVEL]
+    cdef size_t n = entry_keylen(ele)
+    cdef const char* m = entry_key(ele)
     if ((x.backward == NULL or x.backward.score < newscore or
          (x.backward.score == newscore and node_lt(x.backward, newscore, m, n))) and
             (LV(x)[0].forward == NULL or LV(x)[0].forward.score > newscore or
@@ -1113,7 +1120,16 @@ cdef int zadd_one(KsState* st, Entry* e, const char* m, size_t n, double score, 
                   double* newscore) except -1:
     """One member of ZADD: returns ZR_* flags."""
     cdef double cur
-    if zfind(e, m, n, &cur):
+    cdef Entry* ele = NULL
+    cdef bint found
+    if is_lp(e):
+        found = zfind(e, m, n, &cur)
+    else:
+        ele = edict_find((<ZSkip*>e.v.p).dict, m, n, NULL)
+        found = ele != NULL
+        if found:
+            cur = (<ZNode*>ele.v.p).score
+    if found:
         if flags & ZA_NX:
             return ZR_NOP
         if flags & ZA_INCR:
@@ -1124,7 +1140,10 @@ cdef int zadd_one(KsState* st, Entry* e, const char* m, size_t n, double score, 
             return ZR_NOP
         newscore[0] = score
         if score != cur:
-            zupdate(e, m, n, score)
+            if ele != NULL:
+                sk_update(<ZSkip*>e.v.p, ele, score)
+            else:
+                zupdate(e, m, n, score)
             return ZR_UPDATED | ZR_PROCESSED
         return ZR_PROCESSED
     if flags & ZA_XX:
@@ -1855,7 +1874,7 @@ cdef int cmd_zrandmember(Client c) except -1:
         if picks == NULL:
             raise MemoryError()
         got = 0
-        while got < count:
+        while True:
             while got < 2 * count:
                 picks[got] = <long long>(edict_random_u64() % <uint64_t>size)
                 got += 1
@@ -1865,13 +1884,12 @@ cdef int cmd_zrandmember(Client c) except -1:
                 if i == 0 or picks[i] != picks[i - 1]:
                     picks[k] = picks[i]
                     k += 1
-            got = k if k < count else count
-            if k >= count:
-                got = count
+            got = k
+            if got >= count:
                 break
-        # random order
-        for i in range(count - 1, 0, -1):
-            k = <long long>(edict_random_u64() % <uint64_t>(i + 1))
+        # a random `count` of the distinct ranks, in random order
+        for i in range(count):
+            k = i + <long long>(edict_random_u64() % <uint64_t>(got - i))
             t = picks[i]
             picks[i] = picks[k]
             picks[k] = t
