@@ -1242,29 +1242,8 @@ cdef int cmd_zadd(Client c) except -1:
 
 # ZINCRBY key increment member
 cdef int cmd_zincrby(Client c) except -1:
-    cdef double incr, cur, score
-    cdef uint64_t h
-    cdef Entry** link
-    cdef Entry* e
-    if arg_score(c, 2, &incr):
-        return 0
-    e = zlookup(c, 1, LOOKUP_WRITE, &h, &link)
-    if e == NULL:
-        e = new_entry_hint(c.db.st, c.argv[1], c.argl[1], 1, <long long>c.argl[3])
-        db_insert(c.db, e, h)
-    elif entry_type(e) != T_ZSET:
-        return wrongtype(c)
-    if zfind(e, c.argv[3], c.argl[3], &cur):
-        score = cur + incr
-        if isnan(score):
-            return c.error_cstr(ZS_ERR_NAN)
-        if score != cur:
-            zupdate(e, c.argv[3], c.argl[3], score)
-    else:
-        score = incr
-        zinsert(c.db.st, e, c.argv[3], c.argl[3], score)
-    key_changed(c, 1)
-    return reply_double(&c.out, score)
+    # ZADD INCR, options included: as in Redis, "ZINCRBY k NX m" is a syntax error
+    return zadd_generic(c, ZA_INCR)
 
 
 # =============================================================================================

@@ -111,6 +111,9 @@ def test_zincrby(d):
         ("ZINCRBY", "z", "1"), ("ZINCRBY", "str", "1", "a"), ("ZINCRBY", "z", "1", LONG),
         ("OBJECT", "ENCODING", "z"), ("ZINCRBY", "new", "1", LONG), ("OBJECT", "ENCODING", "new"),
         ("ZINCRBY", "z", "-1e308", "b"), ("ZINCRBY", "z", "-1e308", "b"), ("ZSCORE", "z", "b"),
+        # ZINCRBY is ZADD INCR: an option word in the increment's place is a syntax error
+        ("ZINCRBY", "z", "NX", "a"), ("ZINCRBY", "z", "incr", "a"), ("ZINCRBY", "z", "GT", "1"),
+        ("ZINCRBY", "z", "x", "NX"), ("ZINCRBY", "nokey", "XX", "a"), ("EXISTS", "nokey"),
     ])
 
 
