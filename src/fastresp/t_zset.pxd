@@ -16,10 +16,10 @@ from libc.stdint cimport uint64_t
 from fastresp.core cimport Client
 
 cdef enum:
-    POP_FLAT = 0        # member, score, member, score ...      (ZPOPMIN, RESP2 or no count)
-    POP_NESTED = 1      # [member, score], ...                  (ZPOPMIN count in RESP3)
-    POP_WITH_KEY = 2    # [key, [[member, score], ...]]          (ZMPOP, BZMPOP)
-    POP_BLOCKING = 3    # [key, member, score]                   (BZPOPMIN, BZPOPMAX; count 1)
+    ZPOP_FLAT = 0        # member, score, member, score ...      (ZPOPMIN, RESP2 or no count)
+    ZPOP_NESTED = 1      # [member, score], ...                  (ZPOPMIN count in RESP3)
+    ZPOP_WITH_KEY = 2    # [key, [[member, score], ...]]          (ZMPOP, BZMPOP)
+    ZPOP_BLOCKING = 3    # [key, member, score]                   (BZPOPMIN, BZPOPMAX; count 1)
 
 cdef long long zset_pop_reply(Client c, Entry* e, Entry** link, uint64_t h, bint pop_max,
                               long long count, int style) except -1

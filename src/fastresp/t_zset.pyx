@@ -1661,21 +1661,21 @@ cdef long long zset_pop_reply(Client c, Entry* e, Entry** link, uint64_t h, bint
     cdef ReplyBuf* r = &c.out
     if count > n:
         count = n
-    if style == POP_WITH_KEY:
+    if style == ZPOP_WITH_KEY:
         reply_array(r, 2)
         reply_bulk(r, entry_key(e), entry_keylen(e))
         reply_array(r, count)
-    elif style == POP_BLOCKING:
+    elif style == ZPOP_BLOCKING:
         reply_array(r, 3)
         reply_bulk(r, entry_key(e), entry_keylen(e))
-    elif style == POP_NESTED:
+    elif style == ZPOP_NESTED:
         reply_array(r, count)
     else:
         reply_array(r, 2 * count)
     zit_at(e, n - 1 if pop_max else 0, &it)
     for k in range(count):
         m = zit_get(&it, &mn, &s)
-        if style == POP_WITH_KEY or style == POP_NESTED:
+        if style == ZPOP_WITH_KEY or style == ZPOP_NESTED:
             reply_array(r, 2)
         reply_bulk(r, m, mn)
         reply_double(r, s)
@@ -1715,7 +1715,7 @@ cdef int zpop_generic(Client c, bint pop_max) except -1:
     if count == 0:
         return reply_array(&c.out, 0)
     zset_pop_reply(c, e, link, h, pop_max, count,
-                   POP_NESTED if (c.argc == 3 and c.out.proto == 3) else POP_FLAT)
+                   ZPOP_NESTED if (c.argc == 3 and c.out.proto == 3) else ZPOP_FLAT)
     return 0
 
 
@@ -1774,7 +1774,7 @@ cdef int cmd_zmpop(Client c) except -1:
             continue
         if entry_type(e) != T_ZSET:
             return wrongtype(c)
-        zset_pop_reply(c, e, link, h, pop_max, count, POP_WITH_KEY)
+        zset_pop_reply(c, e, link, h, pop_max, count, ZPOP_WITH_KEY)
         return 0
     return reply_null_array(&c.out)
 
