@@ -680,3 +680,32 @@ class ZsetMachine(DifferentialMachine):
 @pytest.mark.parametrize("proto", [2, 3])
 def test_state_machine(server, ref, proto):
     run_machine(ZsetMachine, server, ref, proto=proto, max_examples=50, steps=30)
+
+
+def test_big_skiplist_random_updates(d):
+    """Ranks, ranges and scores of a 2000-member skip list after random adds, score moves,
+    removals and range removals (the span bookkeeping)."""
+    rnd = random.Random(11)
+    cmds = [("ZADD", "z", *[x for i in range(2000) for x in (str(rnd.randint(0, 300)), f"m{i}")])]
+    for _ in range(3000):
+        m = f"m{rnd.randint(0, 2500)}"
+        op = rnd.random()
+        if op < 0.4:
+            cmds.append(("ZADD", "z", str(rnd.randint(-50, 350) / 4), m))
+        elif op < 0.7:
+            cmds.append(("ZINCRBY", "z", str(rnd.choice([-3, -0.5, 0, 1, 7])), m))
+        elif op < 0.95:
+            cmds.append(("ZREM", "z", m))
+        elif op < 0.98:
+            a = rnd.randint(0, 1500)
+            cmds.append(("ZREMRANGEBYRANK", "z", str(a), str(a + rnd.randint(0, 20))))
+        else:
+            cmds.append(("ZPOPMAX", "z", "3"))
+    cmds += [(cmd, "z", f"m{i}") for i in range(0, 2500, 7) for cmd in ("ZRANK", "ZREVRANK", "ZSCORE")]
+    cmds += [("ZRANGE", "z", str(a), str(a + 50), "WITHSCORES") for a in range(0, 2200, 97)]
+    cmds += [("ZCOUNT", "z", str(a), f"({a + 40}") for a in range(-20, 360, 13)]
+    ours, ref = d.ours.pipeline(cmds), d.ref.pipeline(cmds)
+    for cmd, a, b in zip(cmds, ours, ref):
+        assert a == b, (cmd[:4], a[:200], b[:200])
+    d.check("ZRANGE", "z", "0", "-1", "WITHSCORES")
+    d.check("OBJECT", "ENCODING", "z")
