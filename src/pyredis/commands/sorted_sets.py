@@ -1,32 +1,15 @@
-"""The sorted_set group. Every handler is Cython (fastresp.t_zset); this module declares them."""
-from dataclasses import dataclass
-
+"""The sorted-set group. Every handler is Cython (fastresp.t_zset); this module declares them."""
 from fastresp.t_zset import HANDLERS as H
 
-from pyredis.commands.table import Group, KeySpec, status_set
+from pyredis.commands.table import Group, KeynumSpec, KeySpec
 
-group = Group("sorted_set")
+group = Group("sorted-set")
 cmd = group.native
 
 
-@dataclass
-class KeynumSpec(KeySpec):
-    """A key spec whose keys are counted by an argument (numkeys), as Redis's "keynum"
-    find_keys. The shared KeySpec only knows ranges, so COMMAND INFO's reply is built here;
-    lastkey=-1 (up to the last argument) is what COMMAND GETKEYS sees."""
-    keynumidx: int = 0
-    firstkey: int = 1
-
-    def reply(self) -> dict:
-        return {"flags": status_set(self.flags),
-                "begin_search": {"type": "index", "spec": {"index": self.begin_index}},
-                "find_keys": {"type": "keynum", "spec": {"keynumidx": self.keynumidx,
-                                                         "firstkey": self.firstkey,
-                                                         "keystep": self.keystep}}}
-
-
 def keynum(flags, index):
-    return KeynumSpec(tuple(flags), index, -1)
+    """Keys counted by the argument at `index` (numkeys), starting right after it."""
+    return KeynumSpec(tuple(flags), index)
 
 
 RANGE_CX = ("O(log(N)+M) with N being the number of elements in the sorted set and M the number "
