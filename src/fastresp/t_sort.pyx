@@ -31,7 +31,6 @@ HANDLERS maps "sort" and "sort_ro" to the handlers; pyredis.commands.sort declar
 """
 from libc.stdlib cimport malloc, realloc, free, strtod
 from libc.string cimport memcpy, memcmp, memchr, strcmp
-from libc.errno cimport errno, ERANGE
 from libc.math cimport isnan
 from libc.stdint cimport uint64_t
 
@@ -46,6 +45,15 @@ from fastresp.t_list cimport list_new_entry, list_push, list_length, list_foreac
 from fastresp.t_hash cimport hash_get
 from fastresp.t_set cimport set_foreach, set_length
 from fastresp.t_zset cimport zset_foreach, zset_length
+
+cdef extern from *:
+    """
+    #include <errno.h>
+    static inline void fr_sort_errno_reset(void) { errno = 0; }
+    static inline int fr_sort_errno_erange(void) { return errno == ERANGE; }
+    """
+    void fr_sort_errno_reset() noexcept nogil
+    int fr_sort_errno_erange() noexcept nogil
 
 # Error texts (Redis 7.0's wording).
 cdef const char* ERR_SCORES = b"ERR One or more scores can't be converted into double"
@@ -190,9 +198,9 @@ cdef int _pattern_value(Client c, Sorter* s, const char* pat, size_t plen, const
 cdef bint _parse_score(const char* p, double* out) noexcept:
     """strtod as Redis's SORT uses it: the whole C string, no ERANGE, no NaN."""
     cdef char* end
-    errno = 0
+    fr_sort_errno_reset()
     out[0] = strtod(p, &end)
-    return end[0] == 0 and errno != ERANGE and not isnan(out[0])
+    return end[0] == 0 and not fr_sort_errno_erange() and not isnan(out[0])
 
 
 # =============================================================================================

@@ -313,6 +313,14 @@ def test_sort_sorted_sets(d, n):
     d.check("SORT_RO", "z", "BY", "nosort", "DESC")
 
 
+@pytest.mark.xfail(strict=True, reason="SORT converts a listpack sorted set to a skiplist in "
+                   "Redis 7.0; t_zset.pxd exports no conversion to do the same")
+def test_sort_converts_sorted_sets(d):
+    d.check("ZADD", "z", "1", "a", "2", "b")
+    d.check("SORT", "z", "ALPHA")
+    d.check("OBJECT", "ENCODING", "z")
+
+
 def test_sort_large_list(d):
     items = [str((i * 7919) % 5003 - 2500) for i in range(5000)]
     rpush(d, "l", *items)
@@ -407,7 +415,9 @@ class SortMachine(DifferentialMachine):
             args += ["STORE", "dst"]
         is_set = key == "s"
         sorts = by != "nosort" or (is_set and store)
-        ties_undefined = by not in (None, "nosort") and alpha and (is_set or limit)
+        # Redis sorts a sorted set from its hash table (SORT converts it to a skiplist), so
+        # ALPHA + BY ties come in hash order, as from a set
+        ties_undefined = by not in (None, "nosort") and alpha and (is_set or key == "z" or limit)
         if is_set and not sorts:                       # set order
             ties_undefined = True
             if not limit and not store:
@@ -415,6 +425,8 @@ class SortMachine(DifferentialMachine):
                 return
         if ties_undefined:
             self.check_shape(*args, same=lambda v: len(v) if isinstance(v, list) else v)
+            if store:            # the stored order may differ: start both over
+                self.check("DEL", "dst")
             return
         self.check(*args)
         if store:
@@ -444,3 +456,31 @@ def test_sort_runs_no_python(r):
         ["SORT_RO", "l", "ALPHA"], ["SORT", "s"], ["SORT", "l", "BY"], ["SORT", "w_1"],
         ["SORT", "s", "BY", "nosort", "STORE", "dst2"],
     ], repeat=50)
+
+
+def test_sort_frees_what_it_allocates(server, r):
+    """Thousands of SORTs of every form (errors included) leave used_memory where it was."""
+    r.rpush("l", *[str(i) for i in range(50)], "x" * 100)
+    r.rpush("n", *[str(i) for i in range(50)])
+    r.sadd("s", *[f"m{i}" for i in range(50)])
+    r.zadd("z", {f"m{i}": i for i in range(50)})
+    r.mset({f"w_{i}": i for i in range(50)})
+    commands = [
+        ("SORT", "n"), ("SORT", "l", "ALPHA", "GET", "#", "GET", "w_*"), ("SORT", "l"),
+        ("SORT", "n", "BY", "w_*", "STORE", "dst"), ("SORT", "s", "BY", "nosort", "STORE", "d2"),
+        ("SORT", "z", "BY", "nosort", "DESC", "LIMIT", "5", "10"), ("SORT", "nosuch", "STORE",
+                                                                    "dst"),
+        ("SORT", "l", "BY", "w_*->f", "ALPHA", "LIMIT", "0", "5"), ("SORT", "l", "GET"),
+        ("SORT", "w_1"), ("SORT", "s", "ALPHA", "STORE", "d3", "GET", "#", "GET", "x*"),
+    ]
+
+    def run():
+        with server.raw() as c:
+            for _ in range(5):
+                c.pipeline(commands * 200)
+
+    run()
+    first = int(r.info("memory")["used_memory"])
+    run()
+    second = int(r.info("memory")["used_memory"])
+    assert second - first < 64 * 1024, (first, second)
