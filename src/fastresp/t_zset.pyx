@@ -28,9 +28,9 @@ from libc.stdlib cimport malloc, calloc, realloc, free, qsort
 from libc.string cimport memcpy, memcmp, strlen
 from libc.stdint cimport uint64_t, uint32_t
 from libc.limits cimport LLONG_MAX, LLONG_MIN
-from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_GetName
 
 from fastresp.core cimport Client, native
+from fastresp.t_set cimport set_foreach, set_contains, set_length
 from fastresp.cmdutil cimport wrongtype, syntax_error, arg_ll, error_with_command, key_changed
 from fastresp.keyspace cimport (Entry, Db, Dict, KsState, T_STRING, T_SET, T_ZSET, ENC_INT,
                                 ENC_LISTPACK, ENC_SKIPLIST, LOOKUP_NONE, LOOKUP_WRITE, lookup,
@@ -963,35 +963,6 @@ cdef int zset_foreach(Entry* e, scored_fn fn, void* ctx) except -1:
 
 
 # =============================================================================================
-# Sets as inputs of ZUNION/ZINTER/ZDIFF (t_set's API, found when a set is first met: a set
-# key cannot exist before t_set is loaded)
-# =============================================================================================
-
-ctypedef int (*set_foreach_t)(Entry* e, elem_fn fn, void* ctx) except -1
-ctypedef bint (*set_contains_t)(Entry* e, const char* s, size_t n) noexcept
-ctypedef long long (*set_length_t)(Entry* e) noexcept
-
-cdef set_foreach_t _set_foreach = NULL
-cdef set_contains_t _set_contains = NULL
-cdef set_length_t _set_length = NULL
-
-
-cdef int load_set_api() except -1:
-    global _set_foreach, _set_contains, _set_length
-    if _set_length != NULL:
-        return 0
-    import importlib
-    capi = importlib.import_module("fastresp.t_set").__pyx_capi__
-    cap = capi["set_foreach"]
-    _set_foreach = <set_foreach_t>PyCapsule_GetPointer(cap, PyCapsule_GetName(cap))
-    cap = capi["set_contains"]
-    _set_contains = <set_contains_t>PyCapsule_GetPointer(cap, PyCapsule_GetName(cap))
-    cap = capi["set_length"]
-    _set_length = <set_length_t>PyCapsule_GetPointer(cap, PyCapsule_GetName(cap))
-    return 0
-
-
-# =============================================================================================
 # Argument parsing
 # =============================================================================================
 
@@ -1914,7 +1885,7 @@ cdef inline bint src_find(Src* s, const char* m, size_t n, double* score) noexce
         return False
     if s.kind == T_ZSET:
         return zfind(s.e, m, n, score)
-    if _set_contains(s.e, m, n):
+    if set_contains(s.e, m, n):
         score[0] = 1.0
         return True
     return False
@@ -2010,7 +1981,7 @@ cdef int walk_src(Acc* a, int i) except -1:
         return 0
     if s.kind == T_ZSET:
         return zset_foreach(s.e, acc_scored, a)
-    return _set_foreach(s.e, acc_member, a)
+    return set_foreach(s.e, acc_member, a)
 
 
 cdef struct Collector:
@@ -2082,9 +2053,8 @@ cdef int zsetop_generic(Client c, int dstidx, int numkeys_idx, int op, bint card
                 srcs[i].kind = T_ZSET
                 srcs[i].len = zlen(ke)
             elif entry_type(ke) == T_SET:
-                load_set_api()
                 srcs[i].kind = T_SET
-                srcs[i].len = _set_length(ke)
+                srcs[i].len = set_length(ke)
             else:
                 return wrongtype(c)
             srcs[i].e = ke
