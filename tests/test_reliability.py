@@ -48,12 +48,13 @@ def percentile(values: list[float], p: float) -> float:
 
 SOAK_SECONDS = 20
 SOAK_CLIENTS = 30
+QUEUE_DEPTH = 5
 
 
 def test_r1_soak():
-    """Clients of SET/GET/INCR plus checker clients with private counters, for SOAK_SECONDS:
-    no error replies, no disconnects, every counter exact, RSS at the end within 10% of RSS
-    after the first quarter (warm-up)."""
+    """Clients of SET/GET/INCR/LPUSH/RPOP plus checker clients with private counters and
+    private queues, for SOAK_SECONDS: no error replies, no disconnects, every counter exact,
+    every queue in order, RSS at the end within 10% of RSS after the first quarter (warm-up)."""
     proc = support.start_pyredis()
     stop = threading.Event()
     connected = threading.Barrier(SOAK_CLIENTS + 1)
@@ -74,10 +75,18 @@ def test_r1_soak():
                 pipe.get(key)
                 pipe.incr("shared")
                 pipe.incr(f"private:{i}")          # the checker part: only this client
+                pipe.lpush(f"queue:{rnd.randrange(100)}", key)
+                pipe.rpop(f"queue:{rnd.randrange(100)}")
+                pipe.lpush(f"myqueue:{i}", mine + 1)   # a private queue kept QUEUE_DEPTH long
+                if mine + 1 > QUEUE_DEPTH:
+                    pipe.rpop(f"myqueue:{i}")
                 replies = pipe.execute()
                 mine += 1
                 if replies[3] != mine:
                     errors.append(f"client {i}: counter {replies[3]} != {mine}")
+                    return
+                if mine > QUEUE_DEPTH and int(replies[7]) != mine - QUEUE_DEPTH:
+                    errors.append(f"client {i}: queue gave {replies[7]} at {mine}")
                     return
             done[i] = mine
         except Exception as exc:       # an error reply or a disconnect
