@@ -52,10 +52,10 @@ from fastresp.listpack cimport (LP, lpos, lp_new, lp_free, lp_dup, lp_start, lp_
                                 lp_last, lp_next, lp_prev, lp_skip, lp_get, lp_seek,
                                 lp_insert, lp_append, lp_prepend, lp_replace, lp_delete,
                                 lp_find, lp_equals, lp_entry_size)
-from fastresp.reply cimport (ReplyBuf, reply_null, reply_null_array, reply_int, reply_bulk,
+from fastresp.reply cimport (reply_null, reply_null_array, reply_int, reply_bulk,
                              reply_array, reply_ok, reply_defer, reply_set_deferred_array)
 from fastresp.util cimport string2ll, arg_is
-from fastresp.includes.libc_extra cimport ERR_NOT_INTEGER, ERR_ARITY_FMT, FR_UNLIKELY
+from fastresp.includes.libc_extra cimport ERR_ARITY_FMT
 
 # Error texts of the list commands (Redis 7.0's wording).
 cdef const char* ERR_NO_SUCH_KEY_L = b"ERR no such key"
@@ -129,17 +129,14 @@ cdef inline bint _over(KsState* st, QNode* node) noexcept:
 
 
 cdef QNode* _node_new(size_t reserve) except NULL:
+    cdef LP* lp = lp_new(reserve)
     cdef QNode* node = <QNode*>malloc(sizeof(QNode))
     if node == NULL:
+        lp_free(lp)
         raise MemoryError()
     node.prev = NULL
     node.next = NULL
-    node.lp = NULL
-    try:
-        node.lp = lp_new(reserve)
-    except BaseException:
-        free(node)
-        raise
+    node.lp = lp
     return node
 
 
