@@ -17,6 +17,8 @@ How a SORT runs
    strcmp (up to the first NUL, the C locale's strcoll), or byte for byte with STORE.
    With BY nosort, a list or sorted set keeps its order, reversed by DESC; a set with STORE is
    sorted with ALPHA instead (so the stored list does not depend on the set's layout).
+   A listpack sorted set is converted to a skip list first, as Redis 7.0 does (OBJECT ENCODING
+   says "skiplist" after any SORT of it).
 4. LIMIT picks a range of the result; each GET pattern then maps every element to a value
    (GET # is the element itself, key->field reads a hash field; a missing key, a key of the
    wrong type or a pattern without '*' give nil, or an empty string when storing).
@@ -36,15 +38,15 @@ from libc.stdint cimport uint64_t
 
 from fastresp.core cimport Client, native
 from fastresp.cmdutil cimport wrongtype, syntax_error, arg_ll, key_changed
-from fastresp.keyspace cimport (Entry, T_STRING, T_LIST, T_SET, T_ZSET, T_HASH, LOOKUP_NONE,
-                                LOOKUP_WRITE, lookup, db_insert, db_unlink_free, entry_type,
-                                string_view, free_value)
+from fastresp.keyspace cimport (Entry, T_STRING, T_LIST, T_SET, T_ZSET, T_HASH, ENC_LISTPACK,
+                                LOOKUP_NONE, LOOKUP_WRITE, lookup, db_insert, db_unlink_free,
+                                entry_type, entry_encoding, string_view, free_value)
 from fastresp.reply cimport reply_array, reply_bulk, reply_null, reply_int
 from fastresp.util cimport cstr_len, arg_is, LONG_STR_SIZE
 from fastresp.t_list cimport list_new_entry, list_push, list_length, list_foreach
 from fastresp.t_hash cimport hash_get
 from fastresp.t_set cimport set_foreach, set_length
-from fastresp.t_zset cimport zset_foreach, zset_length
+from fastresp.t_zset cimport zset_foreach, zset_length, zset_to_skiplist
 
 cdef extern from *:
     """
@@ -366,6 +368,8 @@ cdef int _sort_generic(Client c, bint readonly) except -1:
     s.scratch = NULL
     s.scap = 0
     try:
+        if t == T_ZSET and entry_encoding(e) == ENC_LISTPACK:
+            zset_to_skiplist(e)      # as Redis 7.0: any SORT leaves a sorted set a skip list
         if t == T_LIST:
             list_foreach(e, _add_item, &s)
         elif t == T_SET:
