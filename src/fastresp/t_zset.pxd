@@ -7,6 +7,7 @@ cdef int zset_add(KsState* st, Entry* e, const char* m, size_t n, double score) 
 cdef bint zset_score(Entry* e, const char* m, size_t n, double* score) noexcept
 cdef long long zset_length(Entry* e) noexcept
 cdef int zset_foreach(Entry* e, scored_fn fn, void* ctx) except -1  # by rank, lowest first
+cdef int zset_to_skiplist(Entry* e) except -1   # a listpack sorted set becomes a skip list (SORT)
 
 # The pop step of ZPOPMIN/ZPOPMAX/ZMPOP, for the blocking commands too: pops up to `count`
 # members of the live sorted set e (its key found through `link`, hash h), the lowest first or

@@ -479,8 +479,8 @@ cdef int lp_insert_pair(Entry* e, const char* m, size_t n, double score) except 
     return 0
 
 
-cdef int to_skiplist(Entry* e) except -1:
-    """Convert a listpack sorted set to a skip list."""
+cdef int zset_to_skiplist(Entry* e) except -1:
+    """Convert a listpack sorted set to a skip list (the caller checks the encoding)."""
     cdef LP* lp = <LP*>e.v.p
     cdef ZSkip* zs = zsl_new()
     cdef lpos p = lp_first(lp)
@@ -557,7 +557,7 @@ cdef int zinsert(KsState* st, Entry* e, const char* m, size_t n, double score) e
         lp = <LP*>e.v.p
         if (<long long>(lp.count // 2) + 1 > st.zset_max_listpack_entries or
                 <long long>n > st.zset_max_listpack_value):
-            to_skiplist(e)
+            zset_to_skiplist(e)
         else:
             return lp_insert_pair(e, m, n, score)
     return sk_insert(<ZSkip*>e.v.p, m, n, score)
