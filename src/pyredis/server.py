@@ -397,9 +397,8 @@ class Server:
         argc = len(args)
         if (spec.arity > 0 and argc != spec.arity) or argc < -spec.arity:
             raise CommandError("ERR Invalid number of arguments specified for command")
-        getkeys = getattr(spec, "getkeys", None)
-        if getkeys is not None:           # keys found by parsing the arguments (SORT)
-            return getkeys(args)
+        if spec.getkeys is not None:      # keys found by parsing the arguments (SORT)
+            return spec.getkeys(args)
         keys: list[tuple[bytes, tuple[str, ...]]] = []
         for ks in spec.key_specs:
             positions = ks.positions(args)

@@ -1,18 +1,13 @@
-"""The generic group (SORT, SORT_RO). Every handler is Cython (fastresp.t_sort); this module declares them."""
+"""SORT and SORT_RO (generic group). The handlers are Cython (fastresp.t_sort); this module
+declares them."""
 from dataclasses import dataclass
 
-from pyredis.commands.table import ACL_ORDER, CommandSpec, Group, KeySpec, status_set
+from fastresp.t_sort import HANDLERS as H
+
+from pyredis.commands.table import Group, KeySpec, status_set
 
 group = Group("generic")
 cmd = group.native
-
-try:
-    # t_sort compiles against the list, hash, set and sorted-set modules: until all of them
-    # are built, SORT stays undeclared (an unknown command) instead of breaking the start-up.
-    from fastresp.t_sort import HANDLERS as H
-except ImportError:          # pragma: no cover - only while a type module is missing
-    H = None
-
 
 @dataclass
 class UnknownKeySpec(KeySpec):
@@ -32,18 +27,6 @@ class UnknownKeySpec(KeySpec):
         out["begin_search"] = {"type": "unknown", "spec": {}}
         out["find_keys"] = {"type": "unknown", "spec": {}}
         return out
-
-
-class SortSpec(CommandSpec):
-    """SORT's declaration: its ACL categories are only the ones declared (Redis gives it no
-    @keyspace although it is in the generic group)."""
-
-    @property
-    def categories(self) -> list[str]:
-        cats = set(self.acl)
-        cats.add("write" if "write" in self.flags else "read")
-        cats.add("slow")
-        return ["@" + c for c in ACL_ORDER if c in cats]
 
 
 def sort_keys(args: list) -> list:
@@ -77,25 +60,17 @@ COMPLEXITY = ("O(N+M*log(M)) where N is the number of elements in the list or se
               "the number of returned elements. When the elements are not sorted, complexity "
               "is O(N).")
 
-if H is not None:
-    _sort = cmd("SORT key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] "
-                "[ASC | DESC] [ALPHA] [STORE destination]", -2, "write denyoom movablekeys",
-                H["sort"], keys=(1, 1, 1), acl="set sortedset list dangerous",
-                key_specs=(KeySpec(("RO", "access"), 1),
-                           UnknownKeySpec(("RO", "access"), notes=BY_GET_NOTES),
-                           UnknownKeySpec(("OW", "update"), notes=STORE_NOTES)),
-                complexity=COMPLEXITY,
-                summary="Sort the elements in a list, set or sorted set")
-    _sort_ro = cmd("SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern "
-                   "...]] [ASC | DESC] [ALPHA]", -2, "readonly movablekeys", H["sort_ro"],
-                   keys=(1, 1, 1), acl="set sortedset list dangerous", since="7.0.0",
-                   key_specs=(KeySpec(("RO", "access"), 1),
-                              UnknownKeySpec(("RO", "access"), notes=BY_GET_NOTES)),
-                   complexity=COMPLEXITY,
-                   summary="Sort the elements in a list, set or sorted set. Read-only variant "
-                           "of SORT.")
-    for _spec in (_sort, _sort_ro):
-        _spec.__class__ = SortSpec      # same fields, only the categories differ
-        # COMMAND GETKEYS/GETKEYSANDFLAGS: the keys come from the arguments (Redis's
-        # getkeys_proc); pyredis.server's command_keys has to ask for them (see the report)
-        _spec.getkeys = sort_keys
+cmd("SORT key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] "
+    "[ALPHA] [STORE destination]", -2, "write denyoom movablekeys", H["sort"], keys=(1, 1, 1),
+    acl="set sortedset list dangerous", getkeys=sort_keys, group_category=False,
+    key_specs=(KeySpec(("RO", "access"), 1),
+               UnknownKeySpec(("RO", "access"), notes=BY_GET_NOTES),
+               UnknownKeySpec(("OW", "update"), notes=STORE_NOTES)),
+    complexity=COMPLEXITY, summary="Sort the elements in a list, set or sorted set")
+cmd("SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] "
+    "[ALPHA]", -2, "readonly movablekeys", H["sort_ro"], keys=(1, 1, 1),
+    acl="set sortedset list dangerous", since="7.0.0", getkeys=sort_keys, group_category=False,
+    key_specs=(KeySpec(("RO", "access"), 1),
+               UnknownKeySpec(("RO", "access"), notes=BY_GET_NOTES)),
+    complexity=COMPLEXITY,
+    summary="Sort the elements in a list, set or sorted set. Read-only variant of SORT.")

@@ -124,6 +124,9 @@ class CommandSpec:
     parent: "CommandSpec | None" = None
     subcommands: list["CommandSpec"] = field(default_factory=list)
     orig_name: str = ""            # set on a copy renamed by rename-command: its real name
+    getkeys: object = None         # fn(args) -> [(key, flags)] when the key specs cannot find
+                                   # the keys (SORT's STORE), as Redis's getkeys_proc
+    group_category: bool = True    # the group implies an ACL category (not for SORT)
 
     @property
     def fullname(self) -> str:
@@ -155,7 +158,7 @@ class CommandSpec:
         if "blocking" in self.flags:
             cats.add("blocking")
         cats.add("fast" if "fast" in self.flags else "slow")
-        implied = GROUP_CATEGORY.get(self.group)
+        implied = GROUP_CATEGORY.get(self.group) if self.group_category else None
         if implied and not (self.subcommands and self.parent is None):
             cats.add(implied)
         return ["@" + c for c in ACL_ORDER if c in cats]
@@ -183,7 +186,7 @@ class Group:
 
     def _make(self, usage, arity, flags, handler, *, keys=(0, 0, 0), since=None, summary="",
               complexity="O(1)", acl="", tips="", key_flags=None, key_specs=None,
-              parent=None) -> CommandSpec:
+              parent=None, getkeys=None, group_category=True) -> CommandSpec:
         words = usage.split()
         name = (words[1] if parent else words[0]).lower()
         first, last, step = keys
@@ -196,7 +199,8 @@ class Group:
                            group=self.name, since=since or self.default_since, summary=summary,
                            complexity=complexity, handler=handler, first_key=first,
                            last_key=last, key_step=step, acl=tuple(acl.split()),
-                           tips=tuple(tips.split()), key_specs=tuple(key_specs))
+                           tips=tuple(tips.split()), key_specs=tuple(key_specs),
+                           getkeys=getkeys, group_category=group_category)
         if parent:
             container = self._containers[parent]
             spec.parent = container
