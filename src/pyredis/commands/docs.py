@@ -117,12 +117,14 @@ def _convert(items, spec, keys) -> list[dict]:
             # "x [x ...]": the previous arguments repeat
             if (optional and len(options) == 1 and options[0] and options[0][-1] == ("more",)
                     and out):
-                repeated = len(options[0]) - 1
+                repeated = len(_convert(options[0][:-1], spec, []))
                 if repeated == 1 or len(out) >= repeated:
                     if repeated > 1:
                         block = {"name": "data", "type": "block", "arguments": out[-repeated:]}
                         out[-repeated:] = [block]
                     _flag(out[-1], "multiple")
+                    if options[0][0] == ("word", out[-1].get("token")):
+                        _flag(out[-1], "multiple_token")   # "GET pattern [GET pattern ...]"
                     i += 1
                     continue
             if len(inner) > 1:
