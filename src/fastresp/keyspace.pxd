@@ -217,7 +217,8 @@ ctypedef int (*scored_fn)(void* ctx, const char* p, size_t n, double score) exce
 
 # ----- entry dictionaries inside values (hash fields, set and sorted-set members)
 # An element is an Entry: its key is the field or member, its value is up to the type (a string
-# for a hash field: entry_new_string; nothing for a set member: entry_new(k, n, 0)). Entries
+# for a hash field: entry_new_string; nothing for a set member: entry_new(k, n, 0) marked
+# T_STRING/ENC_INT with v.i = 0, so freeing and copying see an integer, not a missing block). Entries
 # are freed with free_value + free, so string values need nothing more. The iteration below
 # holds rehashing off: finds and adds during it are allowed, deletions are not.
 cdef struct EdictIter:
