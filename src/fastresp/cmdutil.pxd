@@ -65,6 +65,23 @@ cdef inline int reply_string_entry(Client c, Entry* e) except -1:
     return reply_bulk(&c.out, str_bytes(s), s.len)
 
 
+cdef inline bint index_range(long long* start, long long* end, long long n) noexcept:
+    """Redis's rule for a start..end index range over n elements (LRANGE, LTRIM, ZRANGE by rank,
+    ZREMRANGEBYRANK): negative indexes count from the end, start is clamped to 0 and end to
+    n - 1. False when the range is empty."""
+    if start[0] < 0:
+        start[0] += n
+    if end[0] < 0:
+        end[0] += n
+    if start[0] < 0:
+        start[0] = 0
+    if start[0] > end[0] or start[0] >= n:
+        return False
+    if end[0] >= n:
+        end[0] = n - 1
+    return True
+
+
 cdef inline void key_changed(Client c, long long n) noexcept:
     """Bookkeeping after a write that changed n keys (dirty counter for saves)."""
     c.db.st.dirty += n

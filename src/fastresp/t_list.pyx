@@ -43,7 +43,8 @@ from libc.limits cimport LLONG_MIN
 from libc.stdint cimport uint64_t, uint32_t
 
 from fastresp.core cimport Client, native
-from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command, key_changed)
+from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command, key_changed,
+                              index_range)
 from fastresp.keyspace cimport (Entry, Db, KsState, T_LIST, ENC_QUICKLIST, LOOKUP_NONE,
                                 LOOKUP_WRITE, lookup, entry_type, entry_key, entry_keylen,
                                 entry_new, entry_set_type, db_insert, db_unlink_free,
@@ -651,7 +652,7 @@ cdef int cmd_lrange(Client c) except -1:
     cdef uint64_t h
     cdef Entry** link
     cdef Entry* e
-    cdef long long start, end, llen, k
+    cdef long long start, end, k
     cdef QList* q
     cdef QNode* node
     cdef lpos p
@@ -666,17 +667,8 @@ cdef int cmd_lrange(Client c) except -1:
     if entry_type(e) != T_LIST:
         return wrongtype(c)
     q = _ql(e)
-    llen = <long long>q.count
-    if start < 0:
-        start += llen
-    if end < 0:
-        end += llen
-    if start < 0:
-        start = 0
-    if start > end or start >= llen:
+    if not index_range(&start, &end, <long long>q.count):
         return reply_array(&c.out, 0)
-    if end >= llen:
-        end = llen - 1
     k = end - start + 1
     reply_array(&c.out, k)
     node = _locate(q, start, &p)
@@ -861,18 +853,10 @@ cdef int cmd_ltrim(Client c) except -1:
         return wrongtype(c)
     q = _ql(e)
     llen = <long long>q.count
-    if start < 0:
-        start += llen
-    if end < 0:
-        end += llen
-    if start < 0:
-        start = 0
-    if start > end or start >= llen:
+    if not index_range(&start, &end, llen):
         ltrim = llen
         rtrim = 0
     else:
-        if end >= llen:
-            end = llen - 1
         ltrim = start
         rtrim = llen - end - 1
     _delete_ends(q, <size_t>ltrim, False)

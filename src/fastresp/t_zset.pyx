@@ -31,7 +31,8 @@ from libc.limits cimport LLONG_MAX, LLONG_MIN
 
 from fastresp.core cimport Client, native
 from fastresp.t_set cimport set_foreach, set_contains, set_length
-from fastresp.cmdutil cimport wrongtype, syntax_error, arg_ll, error_with_command, key_changed
+from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command, key_changed,
+                              index_range)
 from fastresp.keyspace cimport (Entry, Db, Dict, KsState, T_STRING, T_SET, T_ZSET, ENC_INT,
                                 ENC_LISTPACK, ENC_SKIPLIST, LOOKUP_NONE, LOOKUP_WRITE, lookup,
                                 entry_type, entry_encoding, entry_key, entry_keylen, entry_new,
@@ -1466,15 +1467,7 @@ cdef int zrange_generic(Client c, int keyidx, bint store, int rangetype, int dir
     if e != NULL:
         n = zlen(e)
         if rangetype == RT_RANK:
-            if start < 0:
-                start += n
-            if end < 0:
-                end += n
-            if start < 0:
-                start = 0
-            if not (start > end or start >= n):
-                if end >= n:
-                    end = n - 1
+            if index_range(&start, &end, n):
                 if rev:
                     lo = n - 1 - end
                     hi = n - start
@@ -1576,16 +1569,8 @@ cdef int zremrange_generic(Client c, int rangetype) except -1:
         return wrongtype(c)
     n = zlen(e)
     if rangetype == RT_RANK:
-        if start < 0:
-            start += n
-        if end < 0:
-            end += n
-        if start < 0:
-            start = 0
-        if start > end or start >= n:
+        if not index_range(&start, &end, n):
             return reply_int(&c.out, 0)
-        if end >= n:
-            end = n - 1
         lo = start
         hi = end + 1
     elif rangetype == RT_SCORE:
