@@ -4,10 +4,12 @@
 # Convention: a helper that can fail returns 0 on success and 1 after it has replied with the
 # error (the handler then just returns); -1 propagates a Python exception.
 from libc.string cimport strlen
+from libc.stdint cimport uint64_t
 from fastresp.core cimport Client
 from fastresp.keyspace cimport (Entry, Str, Db, T_STRING, T_LIST, T_SET, T_ZSET, T_HASH,
                                 T_STREAM, ENC_INT, ENC_EMBSTR, ENC_RAW, entry_type,
-                                entry_encoding, entry_key, entry_keylen, str_bytes)
+                                entry_encoding, entry_key, entry_keylen, str_bytes, lookup,
+                                LOOKUP_NONE)
 from fastresp.reply cimport reply_bulk, reply_bulk_ll
 from fastresp.util cimport string2ll, ll2string, LONG_STR_SIZE
 from fastresp.includes.libc_extra cimport (ERR_WRONGTYPE, ERR_NOT_INTEGER, ERR_INT_RANGE,
@@ -63,6 +65,15 @@ cdef inline int reply_string_entry(Client c, Entry* e) except -1:
         return reply_bulk_ll(&c.out, e.v.i)
     s = <Str*>e.v.p
     return reply_bulk(&c.out, str_bytes(s), s.len)
+
+
+cdef inline Entry* lookup_read(Client c, int i, int t, bint* wrong) noexcept:
+    """The key at argument i for a read, NULL when missing; *wrong when it holds a type other
+    than t (the caller replies WRONGTYPE)."""
+    cdef uint64_t h
+    cdef Entry* e = lookup(c.db, c.argv[i], c.argl[i], LOOKUP_NONE, &h, NULL)
+    wrong[0] = e != NULL and entry_type(e) != t
+    return e
 
 
 cdef inline bint index_range(long long* start, long long* end, long long n) noexcept:

@@ -28,7 +28,7 @@ from libc.limits cimport LLONG_MAX, LLONG_MIN
 
 from fastresp.core cimport Client, native
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command,
-                               reply_string_entry, key_changed)
+                               reply_string_entry, key_changed, lookup_read)
 from fastresp.keyspace cimport (Entry, Dict, KsState, EdictIter, T_HASH, ENC_LISTPACK,
                                 ENC_HT, LOOKUP_NONE, LOOKUP_WRITE, lookup, entry_type,
                                 entry_encoding, entry_key, entry_keylen, entry_new,
@@ -275,14 +275,6 @@ register_type_ops(T_HASH, _free_hash, _dup_hash)
 # Shared pieces of the handlers
 # =============================================================================================
 
-cdef inline Entry* _hash_for_read(Client c, bint* wrong) noexcept:
-    """The hash at argv[1] (NULL when missing); *wrong after replying WRONGTYPE."""
-    cdef uint64_t h
-    cdef Entry* e = lookup(c.db, c.argv[1], c.argl[1], LOOKUP_NONE, &h, NULL)
-    wrong[0] = e != NULL and entry_type(e) != T_HASH
-    return e
-
-
 cdef int _reply_lp_elem(Client c, lpos p) except -1:
     cdef size_t n
     cdef const char* s = lp_get(p, &n)
@@ -455,7 +447,7 @@ cdef int cmd_hincrbyfloat(Client c) except -1:
 # HGET key field
 cdef int cmd_hget(Client c) except -1:
     cdef bint wrong
-    cdef Entry* e = _hash_for_read(c, &wrong)
+    cdef Entry* e = lookup_read(c, 1, T_HASH, &wrong)
     cdef char numbuf[LONG_STR_SIZE]
     cdef const char* p
     cdef size_t vn
@@ -472,7 +464,7 @@ cdef int cmd_hget(Client c) except -1:
 # HMGET key field [field ...]
 cdef int cmd_hmget(Client c) except -1:
     cdef bint wrong
-    cdef Entry* e = _hash_for_read(c, &wrong)
+    cdef Entry* e = lookup_read(c, 1, T_HASH, &wrong)
     cdef char numbuf[LONG_STR_SIZE]
     cdef const char* p
     cdef size_t vn
@@ -494,7 +486,7 @@ cdef int cmd_hmget(Client c) except -1:
 # HLEN key
 cdef int cmd_hlen(Client c) except -1:
     cdef bint wrong
-    cdef Entry* e = _hash_for_read(c, &wrong)
+    cdef Entry* e = lookup_read(c, 1, T_HASH, &wrong)
     if wrong:
         return wrongtype(c)
     return reply_int(&c.out, 0 if e == NULL else hash_length(e))
@@ -503,7 +495,7 @@ cdef int cmd_hlen(Client c) except -1:
 # HEXISTS key field
 cdef int cmd_hexists(Client c) except -1:
     cdef bint wrong
-    cdef Entry* e = _hash_for_read(c, &wrong)
+    cdef Entry* e = lookup_read(c, 1, T_HASH, &wrong)
     cdef char numbuf[LONG_STR_SIZE]
     cdef size_t vn
     if wrong:
@@ -516,7 +508,7 @@ cdef int cmd_hexists(Client c) except -1:
 # HSTRLEN key field
 cdef int cmd_hstrlen(Client c) except -1:
     cdef bint wrong
-    cdef Entry* e = _hash_for_read(c, &wrong)
+    cdef Entry* e = lookup_read(c, 1, T_HASH, &wrong)
     cdef char numbuf[LONG_STR_SIZE]
     cdef size_t vn
     if wrong:
@@ -533,7 +525,7 @@ cdef enum:
 
 cdef int _hgetall_generic(Client c, int what) except -1:
     cdef bint wrong
-    cdef Entry* e = _hash_for_read(c, &wrong)
+    cdef Entry* e = lookup_read(c, 1, T_HASH, &wrong)
     cdef long long n
     cdef LP* lp
     cdef lpos p
@@ -764,7 +756,7 @@ cdef int cmd_hrandfield(Client c) except -1:
             withvalues = True
             if l < -HALF_LONG_MAX or l > HALF_LONG_MAX:
                 return c.error_cstr(ERR_VALUE_RANGE)
-        e = _hash_for_read(c, &wrong)
+        e = lookup_read(c, 1, T_HASH, &wrong)
         if wrong:
             return wrongtype(c)
         if e == NULL:
@@ -809,7 +801,7 @@ cdef int cmd_hrandfield(Client c) except -1:
                 p = lp_next(lp, lp_skip(p))
             return 0
         return _hrandfield_unique_ht(c, <Dict*>e.v.p, <size_t>count, <size_t>size, withvalues)
-    e = _hash_for_read(c, &wrong)
+    e = lookup_read(c, 1, T_HASH, &wrong)
     if wrong:
         return wrongtype(c)
     if e == NULL:
@@ -877,7 +869,7 @@ cdef int cmd_hscan(Client c) except -1:
     cdef char numbuf[LONG_STR_SIZE]
     if not parse_scan_cursor(c.argv[2], c.argl[2], &cursor):
         return c.error_cstr(ERR_INVALID_CURSOR)
-    e = _hash_for_read(c, &wrong)
+    e = lookup_read(c, 1, T_HASH, &wrong)
     if wrong:
         return wrongtype(c)
     if e == NULL:

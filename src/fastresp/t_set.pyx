@@ -23,7 +23,7 @@ from libc.limits cimport LLONG_MIN
 from libc.stdint cimport uint64_t, uint32_t, int16_t, int32_t, int64_t, uintptr_t
 
 from fastresp.core cimport Client, native
-from fastresp.cmdutil cimport wrongtype, syntax_error, arg_ll, key_changed
+from fastresp.cmdutil cimport wrongtype, syntax_error, arg_ll, key_changed, lookup_read
 from fastresp.keyspace cimport (
     Entry, Db, Dict, KsState, EdictIter, Collected, elem_fn, T_SET, T_STRING, ENC_INT,
     ENC_INTSET, ENC_HT, LOOKUP_NONE, LOOKUP_WRITE, lookup, entry_new, entry_type,
@@ -432,13 +432,6 @@ cdef inline int reply_set_at(Client c, size_t at, long long n) except -1:
 # Single-key commands
 # =============================================================================================
 
-cdef inline Entry* set_for_read(Client c, int i, bint* wrong) noexcept:
-    cdef uint64_t h
-    cdef Entry* e = lookup(c.db, c.argv[i], c.argl[i], LOOKUP_NONE, &h, NULL)
-    wrong[0] = e != NULL and entry_type(e) != T_SET
-    return e
-
-
 # SADD key member [member ...]
 cdef int cmd_sadd(Client c) except -1:
     cdef uint64_t h
@@ -512,7 +505,7 @@ cdef int cmd_smove(Client c) except -1:
 # SISMEMBER key member
 cdef int cmd_sismember(Client c) except -1:
     cdef bint wrong
-    cdef Entry* e = set_for_read(c, 1, &wrong)
+    cdef Entry* e = lookup_read(c, 1, T_SET, &wrong)
     if wrong:
         return wrongtype(c)
     return reply_int(&c.out, 1 if e != NULL and set_contains(e, c.argv[2], c.argl[2]) else 0)
@@ -521,7 +514,7 @@ cdef int cmd_sismember(Client c) except -1:
 # SMISMEMBER key member [member ...]
 cdef int cmd_smismember(Client c) except -1:
     cdef bint wrong
-    cdef Entry* e = set_for_read(c, 1, &wrong)
+    cdef Entry* e = lookup_read(c, 1, T_SET, &wrong)
     cdef int j
     if wrong:
         return wrongtype(c)
@@ -534,7 +527,7 @@ cdef int cmd_smismember(Client c) except -1:
 # SCARD key
 cdef int cmd_scard(Client c) except -1:
     cdef bint wrong
-    cdef Entry* e = set_for_read(c, 1, &wrong)
+    cdef Entry* e = lookup_read(c, 1, T_SET, &wrong)
     if wrong:
         return wrongtype(c)
     return reply_int(&c.out, set_length(e) if e != NULL else 0)
@@ -543,7 +536,7 @@ cdef int cmd_scard(Client c) except -1:
 # SMEMBERS key
 cdef int cmd_smembers(Client c) except -1:
     cdef bint wrong
-    cdef Entry* e = set_for_read(c, 1, &wrong)
+    cdef Entry* e = lookup_read(c, 1, T_SET, &wrong)
     if wrong:
         return wrongtype(c)
     if e == NULL:
@@ -780,7 +773,7 @@ cdef int srandmember_with_count(Client c) except -1:
     else:
         count = -l
         uniq = False
-    e = set_for_read(c, 1, &wrong)
+    e = lookup_read(c, 1, T_SET, &wrong)
     if e == NULL:
         return reply_array(&c.out, 0)
     if wrong:
@@ -821,7 +814,7 @@ cdef int cmd_srandmember(Client c) except -1:
         return srandmember_with_count(c)
     if c.argc > 3:
         return syntax_error(c)
-    e = set_for_read(c, 1, &wrong)
+    e = lookup_read(c, 1, T_SET, &wrong)
     if e == NULL:
         return reply_null(&c.out)
     if wrong:
@@ -1140,7 +1133,7 @@ cdef int cmd_sscan(Client c) except -1:
     cdef char numbuf[LONG_STR_SIZE]
     if not parse_scan_cursor(c.argv[2], c.argl[2], &cursor):
         return c.error_cstr(ERR_INVALID_CURSOR)
-    e = set_for_read(c, 1, &wrong)
+    e = lookup_read(c, 1, T_SET, &wrong)
     if e == NULL:
         return reply_raw(&c.out, b"*2\r\n$1\r\n0\r\n*0\r\n", 15)
     if wrong:
