@@ -295,8 +295,6 @@ def test_redis_py_defaults(server):
         c.close()
 
 
-@pytest.mark.xfail(strict=True, reason="MULTI/EXEC are not implemented yet: redis-py's default "
-                   "pipeline() is a transaction and gets 'unknown command MULTI'")
 def test_redis_py_default_pipeline_is_a_transaction(server):
     c = redis.Redis(port=server.port)
     try:

@@ -9,9 +9,10 @@ from fastresp.core cimport Client
 from fastresp.keyspace cimport (Entry, Str, Db, T_STRING, T_LIST, T_SET, T_ZSET, T_HASH,
                                 T_STREAM, ENC_INT, ENC_EMBSTR, ENC_RAW, entry_type,
                                 entry_encoding, entry_key, entry_keylen, str_bytes, lookup,
-                                LOOKUP_NONE)
+                                LOOKUP_NONE, notify_event, signal_modified)
 from fastresp.reply cimport reply_bulk, reply_bulk_ll
-from fastresp.util cimport string2ll, ll2string, LONG_STR_SIZE
+from fastresp.util cimport string2ll, ll2string, string2ld, LONG_STR_SIZE
+from libc.math cimport ceill
 from fastresp.includes.libc_extra cimport (ERR_WRONGTYPE, ERR_NOT_INTEGER, ERR_INT_RANGE,
                                            ERR_SYNTAX, snprintf)
 
@@ -96,6 +97,31 @@ cdef inline bint index_range(long long* start, long long* end, long long n) noex
 cdef inline void key_changed(Client c, long long n) noexcept:
     """Bookkeeping after a write that changed n keys (dirty counter for saves)."""
     c.db.st.dirty += n
+
+
+cdef inline void key_event(Client c, int cls, const char* event, const char* k, size_t n) noexcept:
+    """A command changed key k: WATCHers of it fail (signalModifiedKey) and the keyspace
+    notification `event` of class cls (NOTIFY_LIST ...) goes out if enabled. For a second
+    event on the same key (SET ... EX: "set" then "expire") call notify_event alone."""
+    signal_modified(c.db, k, n)
+    notify_event(c.db, cls, event, k, n)
+
+
+cdef inline int arg_timeout(Client c, int i, long long* ms) except -1:
+    """A blocking command's timeout in seconds (fractions allowed, 0 = forever) as
+    milliseconds, rounded up, with Redis 7.0's errors."""
+    cdef long double v
+    cdef long double t
+    if not string2ld(c.argv[i], c.argl[i], &v):
+        c.error_cstr(b"ERR timeout is not a float or out of range")
+        return 1
+    t = ceill(v * 1000.0)
+    # Redis converts to a long long: what does not fit comes out negative
+    if not (t < 9223372036854775807.0) or t < 0:
+        c.error_cstr(b"ERR timeout is negative")
+        return 1
+    ms[0] = <long long>t
+    return 0
 
 
 cdef inline const char* type_name(int t) noexcept:

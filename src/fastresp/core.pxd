@@ -38,8 +38,28 @@ cdef enum:
     CLIENT_WRITE_WAIT = 1 << 4          # the socket was full: waiting for writability
     CLIENT_UNIX_SOCKET = 1 << 5
     CLIENT_IN_CALL = 1 << 6             # a command of this client is running
+    CLIENT_MULTI = 1 << 7               # between MULTI and EXEC/DISCARD: commands are queued
+    CLIENT_DIRTY_CAS = 1 << 8           # a WATCHed key changed: EXEC will fail
+    CLIENT_DIRTY_EXEC = 1 << 9          # a command was rejected while queuing: EXECABORT
+    CLIENT_IN_EXEC = 1 << 10            # EXEC is running the queue
+    CLIENT_BLOCKED = 1 << 11            # waiting (for keys, or for CLIENT PAUSE to end)
+    CLIENT_PUBSUB = 1 << 12             # subscribed to a channel or pattern
+    CLIENT_REPLY_OFF = 1 << 13          # CLIENT REPLY OFF
+    CLIENT_REPLY_SKIP_NEXT = 1 << 14    # CLIENT REPLY SKIP: the next command's reply is dropped
+    CLIENT_REPLY_SKIP = 1 << 15         # this command's reply is dropped
+    CLIENT_POSTPONED = 1 << 16          # blocked by CLIENT PAUSE: its command runs at unpause
+    CLIENT_UNBLOCKED = 1 << 17          # woken: its pending input runs before the loop sleeps
+    CLIENT_REPROCESSING = 1 << 18       # a blocked command runs again because a key is ready
+    CLIENT_STILL_BLOCKED = 1 << 19      # set by block_for_keys while reprocessing
+    CLIENT_DENY_BLOCKING = CLIENT_MULTI | CLIENT_IN_EXEC
+
+# What the core must know of a command beyond its flags (Command.role).
+cdef enum:
+    ROLE_EXEC = 1 << 0          # EXEC, DISCARD, MULTI, WATCH, QUIT, RESET: never queued
+    ROLE_PUBSUB_CONTEXT = 1 << 1  # allowed to a RESP2 client in subscribed mode
 
 ctypedef int (*cmd_fn)(Client c) except -1
+ctypedef int (*client_fn)(Client c) except -1
 
 cdef struct Command:
     char* name                 # lower-case name (for a subcommand: its own part, "get")
@@ -57,10 +77,20 @@ cdef struct Command:
     long long usec
     long long rejected_calls
     long long failed_calls
+    int role                   # ROLE_*
 
 cdef struct ErrorStat:
     char prefix[32]
     long long count
+
+cdef struct SavedCmd:
+    # a command kept beyond its read buffer (a MULTI queue entry, a blocked command):
+    # argv[i][0:argl[i]] point into the same allocation
+    Command* cmd
+    int argc
+    const char** argv
+    size_t* argl
+    size_t bytes               # size of the allocation
 
 
 cdef class Client:
@@ -91,10 +121,28 @@ cdef class Client:
     cdef readonly long long last_interaction_ms
     cdef public bint authenticated
     cdef public object state         # per-client state owned by the Python layer, or None
+    # transactions (multi.pxi)
+    cdef SavedCmd** mqueue           # commands queued since MULTI
+    cdef int mcount, mcap
+    cdef long long mbytes
+    cdef unsigned long long mflags   # union of the queued commands' flags
+    cdef list watched                # [WatchedKey] (None when nothing is watched)
+    # blocking (blocking.pxi)
+    cdef SavedCmd* bcmd              # the command that blocked (or was postponed)
+    cdef int btype                   # the value type it waits for (T_LIST, T_ZSET)
+    cdef list bkeys                  # keys it waits on, in its database
+    cdef long long bdeadline_us      # monotonic deadline, 0 = none
+    cdef long long bseq              # block number: stale timeout-heap rows are skipped
+    # pub/sub (pubsub.pyx): channel -> None dicts, in subscription order
+    cdef public dict channels
+    cdef public dict patterns
+    cdef public dict shard_channels
+    cdef public long long obuf_soft_since_ms  # when the output buffer went over the soft limit
 
     cdef int error(self, const char* msg, size_t n) except -1
     cdef int error_cstr(self, const char* msg) except -1
     cdef int select_db(self, int index) except -1
+    cdef int subscriptions(self) noexcept   # channels + patterns (not shard channels)
 
 
 cdef class Core:
@@ -145,10 +193,30 @@ cdef class Core:
     cdef long long next_cron_us
     cdef long long clock_us          # end of the last command of the running batch, or 0
     cdef str _unix_addr              # unixsocket path, for the addresses of its clients
+    # transactions
+    cdef list watched_keys           # per database: {key: [Client]}
+    # blocking
+    cdef list blocking_keys          # per database: {key: [Client]} in arrival order
+    cdef list ready_keys             # [(db index, key)] that got a value since last served
+    cdef set ready_set
+    cdef list timeouts               # heap of (deadline_us, bseq, Client)
+    cdef readonly long long blocked_count       # clients blocked on keys
+    cdef readonly long long timeout_table_count # of those, clients with a timeout
+    cdef list unblocked              # woken clients whose pending input must run
+    # CLIENT PAUSE
+    cdef readonly int pause_kind     # 0, PAUSE_WRITE or PAUSE_ALL
+    cdef readonly long long pause_end_us
+    cdef list postponed              # clients whose command waits for the pause to end
+    # pub/sub
+    cdef client_fn pubsub_release  # drop a client's subscriptions (set by pubsub.pyx)
+    cdef public long long obuf_pubsub_hard      # client-output-buffer-limit pubsub (bytes)
+    cdef public long long obuf_pubsub_soft
+    cdef public long long obuf_pubsub_soft_seconds
 
     cdef Command* lookup(self, const char* name, size_t n) noexcept
     cdef int call(self, Client c) except -1
     cdef int execute(self, Client c, Command* cmd) except -1
+    cdef int _call_in_state(self, Client c, Command* cmd) except -1
     cdef int count_error(self, const char* msg, size_t n) noexcept
     cdef int read_client(self, Client c) except -1
     cdef int process_input(self, Client c, char* buf, size_t n) except -1
@@ -166,6 +234,10 @@ cdef class Core:
     cdef int _before_sleep(self) except -1
     cdef int _close_scheduled(self) except -1
     cdef int _run_cron(self) except -1
+    cdef int _run_timers(self) except -1
+    cdef int _release_client_state(self, Client c) except -1
+    cdef int _finish_input(self, Client c, char* buf, size_t blen, bint shared) except -1
+    cdef long long _next_wakeup_us(self) noexcept
 
 
 cdef class NativeHandler:
@@ -174,3 +246,11 @@ cdef class NativeHandler:
 
 cdef NativeHandler native(cmd_fn fn)
 cdef int reply_value(ReplyBuf* r, object v) except -1
+
+cdef enum:
+    PAUSE_WRITE = 1
+    PAUSE_ALL = 2
+
+# ----- for command handlers
+cdef int block_for_keys(Client c, int first, int count, int step, long long timeout_ms, int btype) except -1
+cdef SavedCmd* saved_cmd_new(Command* cmd, int argc, const char** argv, size_t* argl) except NULL

@@ -37,9 +37,13 @@ from fastresp.reply cimport (ReplyBuf, reply_raw, reply_int, reply_bulk, reply_s
 from fastresp.parser cimport (ParseState, ParseLimits, parse_init, parse_free, parse_command,
                               parse_next_command, parse_rebase, parse_bulk_remaining,
                               PARSE_OK, PARSE_NEED_MORE, PARSE_ERROR)
-from fastresp.keyspace cimport Keyspace, Db
+from fastresp.keyspace cimport (Keyspace, Db, Entry, key_hash, db_find, lookup, entry_type,
+                                key_is_expired, LOOKUP_NOTOUCH, LOOKUP_NOSTATS, LOOKUP_NONOTIFY)
 from fastresp.util cimport monotonic_us, cstr_len
 from fastresp.errors import CommandError
+from heapq import heappush, heappop, heapify
+
+cdef Core _the_core = None       # the running server's core, for the keyspace hooks
 
 cdef enum:
     READ_CHUNK = 16 * 1024           # bytes read per read() into the shared buffer
@@ -242,6 +246,8 @@ cdef class Client:
         free(self.argl)
         parse_free(&self.ps)
         reply_release(&self.out)
+        multi_free_queue(self)
+        free(self.bcmd)
 
     cdef int error(self, const char* msg, size_t n) except -1:
         """Reply with an error (msg has its prefix, e.g. "ERR ...", and no CRLF) and count it."""
@@ -257,6 +263,10 @@ cdef class Client:
         self.db = self.core.keyspace.db(index)
         self.db_index = index
         return 0
+
+    cdef int subscriptions(self) noexcept:
+        return ((len(self.channels) if self.channels is not None else 0) +
+                (len(self.patterns) if self.patterns is not None else 0))
 
     # ----- Python interface
     def reply(self, value):
@@ -335,6 +345,72 @@ cdef class Client:
     def error_count(self):
         return self.errors
 
+    @property
+    def in_multi(self):
+        return bool(self.flags & CLIENT_MULTI)
+
+    @property
+    def multi_count(self):
+        """Commands queued in MULTI, or -1 outside MULTI (CLIENT LIST's multi=)."""
+        return self.mcount if self.flags & CLIENT_MULTI else -1
+
+    @property
+    def multi_mem(self):
+        return self.mbytes
+
+    @property
+    def dirty_cas(self):
+        return bool(self.flags & CLIENT_DIRTY_CAS)
+
+    @property
+    def watching(self):
+        return len(self.watched) if self.watched is not None else 0
+
+    @property
+    def blocked(self):
+        """Blocked on keys or held back by CLIENT PAUSE."""
+        return bool(self.flags & CLIENT_BLOCKED)
+
+    @property
+    def postponed(self):
+        return bool(self.flags & CLIENT_POSTPONED)
+
+    @property
+    def pubsub(self):
+        """Subscribed to anything (channels, patterns or shard channels)."""
+        return bool(self.flags & CLIENT_PUBSUB)
+
+    @property
+    def reply_mode(self):
+        """CLIENT REPLY: "on", "off" or "skip"."""
+        if self.flags & CLIENT_REPLY_OFF:
+            return "off"
+        if self.flags & (CLIENT_REPLY_SKIP_NEXT | CLIENT_REPLY_SKIP):
+            return "skip"
+        return "on"
+
+    @reply_mode.setter
+    def reply_mode(self, str mode):
+        self.flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP_NEXT)
+        if mode == "off":
+            self.flags |= CLIENT_REPLY_OFF
+        elif mode == "skip":
+            self.flags |= CLIENT_REPLY_SKIP_NEXT
+
+    def set_pubsub(self, bint on):
+        """Set by the pub/sub layer when the subscription count becomes or stops being 0."""
+        if on:
+            self.flags |= CLIENT_PUBSUB
+        else:
+            self.flags &= ~CLIENT_PUBSUB
+
+    def reset_state(self):
+        """RESET's share of the core: leave MULTI, unwatch, reply mode on."""
+        if self.flags & CLIENT_MULTI:
+            multi_discard(self.core, self)
+        unwatch_all(self.core, self)
+        self.flags &= ~(CLIENT_DIRTY_CAS | CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP_NEXT)
+
 
 # =============================================================================================
 # Core
@@ -402,6 +478,12 @@ cdef int _fill_command(Command* cmd, object spec, Command* parent) except -1:
     cmd.spec = <PyObject*>spec
     cmd.parent = parent
     cmd.calls = cmd.usec = cmd.rejected_calls = cmd.failed_calls = 0
+    cmd.role = 0
+    if spec.fullname in ("exec", "discard", "multi", "watch", "quit", "reset"):
+        cmd.role |= ROLE_EXEC
+    if spec.fullname in ("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe",
+                         "sunsubscribe", "ping", "quit", "reset"):
+        cmd.role |= ROLE_PUBSUB_CONTEXT
     cmd.nsubs = len(spec.subcommands)
     cmd.subs = NULL
     if cmd.nsubs:
@@ -447,6 +529,17 @@ cdef class Core:
         self.tcp_keepalive = 300
         self.protected_mode = True
         self.reserve_fd = open(b"/dev/null", O_RDONLY | O_CLOEXEC)
+        self.watched_keys = [{} for _ in range(keyspace.ndbs)]
+        self.blocking_keys = [{} for _ in range(keyspace.ndbs)]
+        self.ready_keys = []
+        self.ready_set = set()
+        self.timeouts = []
+        self.unblocked = []
+        self.postponed = []
+        keyspace.st.touch_watched = _touch_watched_hook
+        keyspace.st.key_added = _key_added_hook
+        global _the_core
+        _the_core = self
 
     def __dealloc__(self):
         cdef int i
@@ -581,16 +674,45 @@ cdef class Core:
             cmd = _find_sub(cmd, c.argv[1], c.argl[1])
         c.lastcmd = cmd
         if FR_UNLIKELY(cmd == NULL):
+            _flag_transaction(c)
             if container != NULL:
                 return _reject_unknown_subcommand(c)
             return _reject_unknown_command(c)
         if FR_UNLIKELY((cmd.arity > 0 and c.argc != cmd.arity) or c.argc < -cmd.arity):
             cmd.rejected_calls += 1
+            _flag_transaction(c)
             return _reject_fmt(c, ERR_ARITY_FMT, cmd.fullname)
         if FR_UNLIKELY(self.auth_required and not c.authenticated and not (cmd.flags & CMD_NO_AUTH)):
             cmd.rejected_calls += 1
+            _flag_transaction(c)
             return c.error_cstr(ERR_NOAUTH)
-        return self.execute(c, cmd)
+        if FR_UNLIKELY(c.flags & (CLIENT_MULTI | CLIENT_PUBSUB) or self.pause_kind):
+            return self._call_in_state(c, cmd)
+        self.execute(c, cmd)
+        if FR_UNLIKELY(self.ready_keys and not (c.flags & CLIENT_IN_EXEC)):
+            serve_ready_keys(self)
+        return 0
+
+    cdef int _call_in_state(self, Client c, Command* cmd) except -1:
+        """Dispatch for a client in MULTI or subscribed, or while clients are paused."""
+        if c.flags & CLIENT_MULTI and cmd.flags & CMD_NO_MULTI:
+            cmd.rejected_calls += 1
+            _flag_transaction(c)
+            return c.error_cstr(b"ERR Command not allowed inside a transaction")
+        if c.flags & CLIENT_PUBSUB and c.out.proto == 2 and not (cmd.role & ROLE_PUBSUB_CONTEXT):
+            cmd.rejected_calls += 1
+            _flag_transaction(c)
+            return _reject_fmt(c, b"ERR Can't execute '%s': only (P|S)SUBSCRIBE / "
+                               b"(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+                               b"context", cmd.fullname)
+        if self.pause_kind and pause_applies(self, c, cmd):
+            return postpone(self, c, cmd)
+        if c.flags & CLIENT_MULTI and not (cmd.role & ROLE_EXEC):
+            return multi_queue(self, c, cmd)
+        self.execute(c, cmd)
+        if self.ready_keys and not (c.flags & CLIENT_IN_EXEC):
+            serve_ready_keys(self)
+        return 0
 
     cdef int execute(self, Client c, Command* cmd) except -1:
         """Run a command whose checks passed, with statistics. Its duration is measured from
@@ -598,6 +720,7 @@ cdef class Core:
         cdef long long start = self.clock_us if self.clock_us else monotonic_us()
         cdef long long end
         cdef long long errors = c.errors
+        cdef size_t mark = c.out.len
         c.cmd = cmd
         c.flags |= CLIENT_IN_CALL
         try:
@@ -612,6 +735,8 @@ cdef class Core:
             self._internal_error(c, exc)
         finally:
             c.flags &= ~CLIENT_IN_CALL
+        if FR_UNLIKELY(c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT)):
+            _apply_reply_mode(c, mark)
         end = monotonic_us()
         if self.clock_us:
             self.clock_us = end
@@ -684,6 +809,12 @@ cdef class Core:
         self.process_input(c, buf, blen)
         if c.flags & CLIENT_CLOSED:
             return 0
+        return self._finish_input(c, buf, blen, shared)
+
+    cdef int _finish_input(self, Client c, char* buf, size_t blen, bint shared) except -1:
+        """After running the commands in buf[0:blen]: keep the unparsed tail in the client's
+        request buffer, enforce its limit, schedule the replies."""
+        cdef size_t consumed, rest
         consumed = c.ps.start
         rest = blen - consumed
         if shared:
@@ -720,7 +851,8 @@ cdef class Core:
     cdef int _run_commands(self, Client c, char* buf, size_t n, ParseLimits* lim) except -1:
         """Parse and execute every complete command in buf[0:n]."""
         cdef int r, i
-        while not (c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_CLOSED)):
+        while not (c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_CLOSED |
+                              CLIENT_BLOCKED)):
             lim.unauthenticated = self.auth_required and not c.authenticated
             r = parse_command(&c.ps, buf, n, lim)
             if r == PARSE_NEED_MORE:
@@ -922,6 +1054,7 @@ cdef class Core:
             self.fdtable[c.fd] = NULL
             Py_DECREF(c)
         self.clients.pop(c.id, None)
+        self._release_client_state(c)
         free(c.qbuf)
         c.qbuf = NULL
         c.qlen = c.qcap = 0
@@ -933,6 +1066,23 @@ cdef class Core:
             except Exception as exc:
                 if self.log is not None:
                     self.log("warning", f"Error in connection close handler: {exc!r}")
+        return 0
+
+    cdef int _release_client_state(self, Client c) except -1:
+        """What a closing client leaves behind: its transaction, watched keys, blocked
+        command and subscriptions."""
+        if c.flags & CLIENT_MULTI:
+            multi_discard(self, c)
+        unwatch_all(self, c)
+        if c.flags & CLIENT_POSTPONED:
+            self.postponed.remove(c)
+            free(c.bcmd)
+            c.bcmd = NULL
+            c.flags &= ~(CLIENT_BLOCKED | CLIENT_POSTPONED)
+        elif c.flags & CLIENT_BLOCKED:
+            unblock(self, c)
+        if self.pubsub_release != NULL:
+            self.pubsub_release(c)
         return 0
 
     cdef int close_later(self, Client c) except -1:
@@ -952,7 +1102,7 @@ cdef class Core:
         for obj in list(self.clients.values()):
             c = <Client>obj
             if (self.idle_timeout_ms > 0 and now - c.last_interaction_ms > self.idle_timeout_ms
-                    and (c.state is None or not getattr(c.state, "exempt_from_timeout", False))):
+                    and not (c.flags & (CLIENT_BLOCKED | CLIENT_PUBSUB))):
                 if self.log is not None:
                     self.log("verbose", "Closing idle client")
                 self.close_later(c)
@@ -986,7 +1136,7 @@ cdef class Core:
                 if not self.running:
                     break
             self._before_sleep()
-            timeout = <int>((self.next_cron_us - now + 999) // 1000)
+            timeout = <int>((self._next_wakeup_us() - now + 999) // 1000)
             if timeout < 0:
                 timeout = 0
             n = pb_wait(self.poll, fds, masks, PB_MAX_BATCH, timeout)
@@ -996,6 +1146,8 @@ cdef class Core:
                     continue
                 raise OSError(errno, "poll failed")
             self.keyspace.update_clock()
+            if self.timeouts or self.pause_kind:
+                self._run_timers()
             for i in range(n):
                 fd = fds[i]
                 if fd < self.fdcap and self.listening[fd]:
@@ -1013,12 +1165,33 @@ cdef class Core:
             PyErr_CheckSignals()
         self._before_sleep()
 
+    cdef long long _next_wakeup_us(self) noexcept:
+        """When the loop must wake up: the next cron tick, blocking deadline or pause end."""
+        cdef long long t = self.next_cron_us
+        if self.timeouts and (<tuple>self.timeouts[0])[0] < t:
+            t = (<tuple>self.timeouts[0])[0]
+        if self.pause_kind and self.pause_end_us < t:
+            t = self.pause_end_us
+        return t
+
+    cdef int _run_timers(self) except -1:
+        """Blocking timeouts that passed and the end of a CLIENT PAUSE."""
+        if self.timeouts:
+            expire_blocked(self)
+        if self.pause_kind and monotonic_us() >= self.pause_end_us:
+            end_pause(self)
+        return 0
+
     cdef int _before_sleep(self) except -1:
-        """Before waiting: a fast expiry cycle when needed, every pending reply written, then
-        the clients scheduled for closing closed (so they still get what was queued for
-        them, as in Redis)."""
+        """Before waiting: a fast expiry cycle when needed, the input of woken clients run,
+        every pending reply written, then the clients scheduled for closing closed (so they
+        still get what was queued for them, as in Redis)."""
         if self.keyspace.expire_timelimit_hit or self.keyspace.st.expired_stale_perc > 0.01:
             self.keyspace._active_expire(True, self.hz)
+        if self.ready_keys:
+            serve_ready_keys(self)
+        if self.unblocked:
+            resume_unblocked(self)
         self.flush_pending()
         if self.to_close:
             self._close_scheduled()
@@ -1048,6 +1221,50 @@ cdef class Core:
     def client_by_id(self, long long cid):
         return self.clients.get(cid)
 
+    # ----- transactions, blocking and pauses, for the Python layer
+    def touch_all_watched(self, int dbi, int replaced_with=-1):
+        """Before FLUSHDB/FLUSHALL empty database dbi, or SWAPDB replaces it."""
+        touch_all_watched(self, dbi, replaced_with)
+
+    def signal_db_ready(self, int dbi):
+        """After SWAPDB: keys clients wait on that now exist are served."""
+        signal_db_ready(self, dbi)
+
+    def unblock_client(self, Client c, bint error):
+        """CLIENT UNBLOCK; whether c was blocked on keys."""
+        return bool(unblock_by_request(self, c, error))
+
+    def pause(self, long long timeout_ms, int kind):
+        """CLIENT PAUSE: hold back writes (PAUSE_WRITE) or every command (PAUSE_ALL) until
+        the timeout; a pause already running keeps its later end and stricter kind."""
+        cdef long long end = monotonic_us() + timeout_ms * 1000
+        if kind > self.pause_kind:
+            self.pause_kind = kind
+        if end > self.pause_end_us:
+            self.pause_end_us = end
+
+    def unpause(self):
+        if self.pause_kind:
+            end_pause(self)
+
+    def set_obuf_limits(self, long long hard, long long soft, long long seconds):
+        """client-output-buffer-limit for pub/sub clients."""
+        self.obuf_pubsub_hard = hard
+        self.obuf_pubsub_soft = soft
+        self.obuf_pubsub_soft_seconds = seconds
+
+    @property
+    def paused(self):
+        return {0: None, PAUSE_WRITE: "write", PAUSE_ALL: "all"}[self.pause_kind]
+
+    @property
+    def watching_keys(self):
+        return sum(len(t) for t in self.watched_keys)
+
+    @property
+    def blocking_keys_count(self):
+        return sum(len(t) for t in self.blocking_keys)
+
     @property
     def pending_writes(self):
         return self.npending
@@ -1056,6 +1273,26 @@ cdef class Core:
 # =============================================================================================
 # Helpers
 # =============================================================================================
+
+include "multi.pxi"
+include "blocking.pxi"
+
+
+cdef inline void _flag_transaction(Client c) noexcept:
+    """A command rejected while queuing dooms the transaction (EXECABORT)."""
+    if c.flags & CLIENT_MULTI:
+        c.flags |= CLIENT_DIRTY_EXEC
+
+
+cdef int _apply_reply_mode(Client c, size_t mark) except -1:
+    """CLIENT REPLY OFF/SKIP: drop what the command replied. SKIP covers one command: the
+    one after CLIENT REPLY SKIP (as Redis's resetClient)."""
+    if c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP) and c.out.len >= mark:
+        c.out.len = mark
+    c.flags &= ~CLIENT_REPLY_SKIP
+    if c.flags & CLIENT_REPLY_SKIP_NEXT:
+        c.flags = (c.flags & ~CLIENT_REPLY_SKIP_NEXT) | CLIENT_REPLY_SKIP
+    return 0
 
 cdef inline bint memcmp_prefix(const char* a, const char* b, size_t n) noexcept nogil:
     cdef size_t i

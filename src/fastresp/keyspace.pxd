@@ -46,6 +46,7 @@ cdef enum:
     LOOKUP_WRITE = 2       # a write: no hit/miss statistics
     LOOKUP_NOSTATS = 4     # no hit/miss statistics
     LOOKUP_NOEXPIRE = 8    # report logically expired keys as missing but do not delete them
+    LOOKUP_NONOTIFY = 16   # a miss is not a `keymiss` event
 
 cdef union Value:
     long long i        # ENC_INT: the integer; ENC_EMBSTR: the number of inline bytes
@@ -67,6 +68,30 @@ cdef struct ExpEntry:
     ExpEntry* next     # hash chain (same hash as the key's)
     Entry* kv          # the key's entry in the main table
     long long when     # absolute expiry, unix milliseconds
+
+cdef struct Db
+
+# Hooks the keyspace calls into the layers above it (set by the core and the pub/sub module).
+ctypedef void (*key_event_fn)(Db* db, int cls, const char* event, const char* k, size_t n) noexcept
+ctypedef void (*key_fn)(Db* db, const char* k, size_t n) noexcept
+
+# Keyspace notification classes (notify-keyspace-events), as Redis's NOTIFY_* bits.
+cdef enum:
+    NOTIFY_KEYSPACE = 1 << 0   # K
+    NOTIFY_KEYEVENT = 1 << 1   # E
+    NOTIFY_GENERIC = 1 << 2    # g
+    NOTIFY_STRING = 1 << 3     # $
+    NOTIFY_LIST = 1 << 4       # l
+    NOTIFY_SET = 1 << 5        # s
+    NOTIFY_HASH = 1 << 6       # h
+    NOTIFY_ZSET = 1 << 7       # z
+    NOTIFY_EXPIRED = 1 << 8    # x
+    NOTIFY_EVICTED = 1 << 9    # e
+    NOTIFY_STREAM = 1 << 10    # t
+    NOTIFY_KEY_MISS = 1 << 11  # m
+    NOTIFY_LOADED = 1 << 12
+    NOTIFY_MODULE = 1 << 13    # d
+    NOTIFY_NEW = 1 << 14       # n
 
 cdef struct KsState:
     long long now_ms           # the clock expiry decisions use, unix ms (see update_clock)
@@ -93,6 +118,11 @@ cdef struct KsState:
     long long zset_max_listpack_value
     int list_max_listpack_size
     int list_compress_depth
+    # events (see the hooks above): notify-keyspace-events bits and who handles what
+    int notify_flags
+    key_event_fn notify        # publish a keyspace notification (pub/sub module)
+    key_fn touch_watched       # a watched key changed (transactions; db.nwatched > 0)
+    key_fn key_added           # a key was added where clients are blocked (db.nblocking > 0)
 
 cdef struct Table:
     void** b           # buckets: chains linked through the entry's first field
@@ -117,6 +147,8 @@ cdef struct Db:
     long long avg_ttl          # smoothed estimate, ms
     size_t expires_cursor      # where the active expiry cycle resumes
     KsState* st
+    long long nwatched         # keys WATCHed in this database (0: no watch bookkeeping)
+    long long nblocking        # keys clients are blocked on in this database
 
 ctypedef void (*free_fn)(Entry* e) noexcept
 ctypedef int (*dup_fn)(Entry* src, Entry* dst) except -1
@@ -167,11 +199,23 @@ cdef void init_access(KsState* st, Entry* e) noexcept
 cdef unsigned long lfu_decr_and_return(KsState* st, Entry* e) noexcept
 cdef long long idle_ms(KsState* st, Entry* e) noexcept
 
+# ----- events
+cdef inline void notify_event(Db* db, int cls, const char* event, const char* k, size_t n) noexcept:
+    """Publish a keyspace notification of class cls when notify-keyspace-events asks for it."""
+    if db.st.notify_flags & cls:
+        db.st.notify(db, cls, event, k, n)
+
+cdef inline void signal_modified(Db* db, const char* k, size_t n) noexcept:
+    """A key's value changed: transactions WATCHing it will fail (Redis's signalModifiedKey)."""
+    if db.nwatched:
+        db.st.touch_watched(db, k, n)
+
 # ----- expiry
 cdef long long get_expire(Db* db, Entry* e, uint64_t h) noexcept
 cdef int set_expire(Db* db, Entry* e, uint64_t h, long long when) except -1
 cdef bint remove_expire(Db* db, Entry* e, uint64_t h) noexcept
 cdef bint expire_if_needed(Db* db, Entry* e, Entry** link, uint64_t h) noexcept
+cdef bint key_is_expired(Db* db, Entry* e, uint64_t h) noexcept   # TTL passed, not yet deleted
 
 # ----- string values
 cdef int string_encoding_for(const char* v, size_t n, long long* ival, bint allow_int) noexcept

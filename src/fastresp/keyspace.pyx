@@ -456,6 +456,8 @@ cdef int db_insert(Db* db, Entry* e, uint64_t h) except -1:
     """Add a new key's entry (the key must not exist) and start its access clock."""
     init_access(db.st, e)
     _dict_add(&db.kv, e, h)
+    if db.nblocking:
+        db.st.key_added(db, entry_key(e), entry_keylen(e))
     return 0
 
 
@@ -479,6 +481,8 @@ cdef bint db_delete(Db* db, const char* k, size_t n) noexcept:
     if e == NULL:
         return False
     live = not _is_expired(db, e, h)
+    if not live:
+        _expired(db, e)
     db_unlink_free(db, e, link, h)
     return live
 
@@ -654,13 +658,24 @@ cdef inline bint _is_expired(Db* db, Entry* e, uint64_t h) noexcept:
     return x != NULL and db.st.now_ms > x.when
 
 
+cdef bint key_is_expired(Db* db, Entry* e, uint64_t h) noexcept:
+    return _is_expired(db, e, h)
+
+
 cdef bint expire_if_needed(Db* db, Entry* e, Entry** link, uint64_t h) noexcept:
     """Delete e when its TTL has passed. Returns whether it did."""
     if not _is_expired(db, e, h):
         return False
-    db.st.expired_keys += 1
+    _expired(db, e)
     db_unlink_free(db, e, link, h)
     return True
+
+
+cdef void _expired(Db* db, Entry* e) noexcept:
+    """Bookkeeping for a key deleted because its TTL passed (before it is freed)."""
+    db.st.expired_keys += 1
+    signal_modified(db, entry_key(e), entry_keylen(e))
+    notify_event(db, NOTIFY_EXPIRED, b"expired", entry_key(e), entry_keylen(e))
 
 
 cdef Entry* lookup(Db* db, const char* k, size_t n, int flags, uint64_t* hp,
@@ -674,7 +689,7 @@ cdef Entry* lookup(Db* db, const char* k, size_t n, int flags, uint64_t* hp,
     hp[0] = h
     if e != NULL and entry_has_ttl(e) and _is_expired(db, e, h):
         if not (flags & LOOKUP_NOEXPIRE):
-            db.st.expired_keys += 1
+            _expired(db, e)
             db_unlink_free(db, e, link, h)
         e = NULL
     if e != NULL:
@@ -684,8 +699,11 @@ cdef Entry* lookup(Db* db, const char* k, size_t n, int flags, uint64_t* hp,
             db.st.keyspace_hits += 1
         if linkp != NULL:
             linkp[0] = link
-    elif not (flags & (LOOKUP_NOSTATS | LOOKUP_WRITE)):
-        db.st.keyspace_misses += 1
+    else:
+        if not (flags & (LOOKUP_NOSTATS | LOOKUP_WRITE)):
+            db.st.keyspace_misses += 1
+        if not (flags & (LOOKUP_NONOTIFY | LOOKUP_WRITE)):
+            notify_event(db, NOTIFY_KEY_MISS, b"keymiss", k, n)
     return e
 
 
@@ -911,6 +929,14 @@ cdef unsigned long long db_scan(Db* db, unsigned long long cursor, long long cou
             return cursor
 
 
+cdef void _no_key_event(Db* db, int cls, const char* event, const char* k, size_t n) noexcept:
+    pass
+
+
+cdef void _no_key_hook(Db* db, const char* k, size_t n) noexcept:
+    pass
+
+
 cdef class Keyspace:
     """All databases. Cython code reaches a database with db(i); Python code (admin commands,
     tests) uses the methods below, which take bytes keys."""
@@ -945,6 +971,9 @@ cdef class Keyspace:
             _dict_init(&self.dbs[i].ex, DICT_EXPIRES, &self.st)
             self.dbs[i].id = i
             self.dbs[i].st = &self.st
+        self.st.notify = _no_key_event
+        self.st.touch_watched = _no_key_hook
+        self.st.key_added = _no_key_hook
         self.update_clock()
 
     def __dealloc__(self):
@@ -980,7 +1009,8 @@ cdef class Keyspace:
         self.st.lru_clock = <uint32_t>((v // 1000) & LRU_CLOCK_MAX)
 
     def configure(self, *, lfu=None, shared_integers=None, lfu_log_factor=None,
-                  lfu_decay_time=None, expire_effort=None, resize_allowed=None, **encodings):
+                  lfu_decay_time=None, expire_effort=None, resize_allowed=None,
+                  notify_keyspace_events=None, **encodings):
         """Apply settings the keyspace depends on (maxmemory-policy, lfu-*, active-expire-effort,
         and the small-aggregate encoding limits, by their config names with _ for -)."""
         for name, value in encodings.items():
@@ -1000,6 +1030,8 @@ cdef class Keyspace:
                 self.st.list_compress_depth = value
             else:
                 raise TypeError(f"unknown keyspace setting {name}")
+        if notify_keyspace_events is not None:
+            self.st.notify_flags = notify_keyspace_events
         if lfu is not None:
             self.st.lfu = lfu
         if shared_integers is not None:

@@ -6,7 +6,7 @@ from libc.string cimport strlen
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 from libc.stdint cimport uint64_t, uint32_t
 
-from fastresp.core cimport Client, native
+from fastresp.core cimport Client, native, CLIENT_PUBSUB
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, arg_int, error_with_command,
                                key_changed, type_name)
 from fastresp.keyspace cimport (
@@ -72,6 +72,13 @@ cdef int db_index_arg(Client c, int i, Db** out) except -1:
 cdef int cmd_ping(Client c) except -1:
     if c.argc > 2:
         return error_with_command(c, ERR_ARITY_FMT)
+    if c.flags & CLIENT_PUBSUB and c.out.proto == 2:
+        # a RESP2 subscriber gets ["pong", message] (an empty message when none)
+        reply_array(&c.out, 2)
+        reply_bulk(&c.out, b"pong", 4)
+        if c.argc == 2:
+            return reply_bulk(&c.out, c.argv[1], c.argl[1])
+        return reply_bulk(&c.out, b"", 0)
     if c.argc == 2:
         return reply_bulk(&c.out, c.argv[1], c.argl[1])
     return reply_raw(&c.out, b"+PONG\r\n", 7)
@@ -527,8 +534,7 @@ cdef int cmd_scan(Client c) except -1:
                 lookup(c.db, entry_key(e), entry_keylen(e), LOOKUP_NOTOUCH, &h, NULL)  # may free e
                 continue
             if expired:
-                db_delete(c.db, entry_key(e), entry_keylen(e))
-                c.db.st.expired_keys += 1
+                db_delete(c.db, entry_key(e), entry_keylen(e))   # counts it as expired
                 continue
             reply_bulk(&c.out, entry_key(e), entry_keylen(e))
             n += 1

@@ -8,6 +8,7 @@ import sys
 import time
 
 from fastresp.keyspace import heap_in_use
+from fastresp.pubsub import counts as pubsub_counts
 
 from pyredis import __version__
 
@@ -83,9 +84,9 @@ def section_clients(s) -> list:
         ("maxclients", s.config["maxclients"]),
         ("client_recent_max_input_buffer", max((c.qbuf_len for c in clients), default=0)),
         ("client_recent_max_output_buffer", max((c.obuf_len for c in clients), default=0)),
-        ("blocked_clients", 0),
+        ("blocked_clients", s.core.blocked_count),
         ("tracking_clients", 0),
-        ("clients_in_timeout_table", 0),
+        ("clients_in_timeout_table", s.core.timeout_table_count),
     ]
 
 
@@ -217,8 +218,8 @@ def section_stats(s) -> list:
         ("current_eviction_exceeded_time", 0),
         ("keyspace_hits", ks["keyspace_hits"]),
         ("keyspace_misses", ks["keyspace_misses"]),
-        ("pubsub_channels", 0),
-        ("pubsub_patterns", 0),
+        ("pubsub_channels", pubsub_counts()[0]),
+        ("pubsub_patterns", pubsub_counts()[1]),
         ("pubsubshard_channels", 0),
         ("latest_fork_usec", 0),
         ("total_forks", 0),

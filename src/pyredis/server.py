@@ -11,6 +11,7 @@ import sys
 import time
 
 from fastresp.core import BACKEND, Core
+from fastresp.pubsub import install as install_pubsub, unsubscribe_all
 from fastresp.keyspace import Keyspace, heap_in_use
 
 from pyredis import REDIS_VERSION
@@ -91,6 +92,7 @@ class Server:
         self.multiplexing_api = BACKEND
         self.keyspace = Keyspace(config["databases"])
         self.core = Core(self.keyspace, self)
+        install_pubsub(self.core)
         self.specs = apply_renames(build_table(), config.rename_commands)
         self.core.install_commands(self.specs)
         self.command_specs: dict[str, CommandSpec] = {s.name: s for s in self.specs}
@@ -141,6 +143,8 @@ class Server:
             "lfu-log-factor": lambda v: ks.configure(lfu_log_factor=v),
             "lfu-decay-time": lambda v: ks.configure(lfu_decay_time=v),
             "active-expire-effort": lambda v: ks.configure(expire_effort=v),
+            "notify-keyspace-events": lambda v: ks.configure(notify_keyspace_events=v),
+            "client-output-buffer-limit": lambda v: core.set_obuf_limits(*v["pubsub"]),
         }
         for name in ENCODING_SETTINGS:
             hooks[name] = lambda v, key=name.replace("-", "_"): ks.configure(**{key: v})
@@ -339,16 +343,18 @@ class Server:
 
     # ----- clients, as CLIENT and RESET see them
     def client_type(self, client) -> str:
-        return "normal"
+        return "pubsub" if client.pubsub else "normal"
 
     def unblock_client(self, client, error: bool) -> bool:
-        """CLIENT UNBLOCK: wake `client` if a blocking command holds it (none does yet)."""
-        return False
+        """CLIENT UNBLOCK: wake `client` if a blocking command holds it."""
+        return self.core.unblock_client(client, error)
 
     def is_local(self, client) -> bool:
         return client.is_unix or client.addr.rsplit(":", 1)[0] in ("127.0.0.1", "[::1]")
 
     def reset_client(self, client) -> None:
+        client.reset_state()
+        unsubscribe_all(client)
         client.proto = 2
         client.select(0)
         client.name = None
@@ -357,14 +363,18 @@ class Server:
     def client_line(self, c) -> str:
         """One line of CLIENT LIST / CLIENT INFO, with Redis's fields."""
         now = self.keyspace.now_ms
-        flags = "U" if c.is_unix else "N"
+        flags = "".join(letter for letter, on in (
+            ("P", c.pubsub), ("x", c.in_multi), ("b", c.blocked), ("d", c.dirty_cas),
+            ("U", c.is_unix)) if on) or "N"
         name = (c.name or b"").decode(errors="replace")
         return (f"id={c.id} addr={c.addr} laddr={c.laddr} fd={c.fd} name={name} "
                 f"age={(now - c.ctime_ms) // 1000} idle={(now - c.last_interaction_ms) // 1000} "
-                f"flags={flags} db={c.db_index} sub=0 psub=0 ssub=0 multi=-1 "
-                f"qbuf={c.qbuf_len} qbuf-free={c.qbuf_free} argv-mem={c.argv_mem} multi-mem=0 "
+                f"flags={flags} db={c.db_index} sub={len(c.channels or ())} "
+                f"psub={len(c.patterns or ())} ssub={len(c.shard_channels or ())} "
+                f"multi={c.multi_count} qbuf={c.qbuf_len} qbuf-free={c.qbuf_free} "
+                f"argv-mem={c.argv_mem} multi-mem={c.multi_mem} "
                 f"rbs={c.obuf_mem} rbp={c.obuf_mem} obl={c.obuf_len} oll=0 omem={c.obuf_mem} "
-                f"tot-mem={c.obuf_mem + c.qbuf_len + c.qbuf_free + c.argv_mem} "
+                f"tot-mem={c.obuf_mem + c.qbuf_len + c.qbuf_free + c.argv_mem + c.multi_mem} "
                 f"events=r{'w' if c.waiting_to_write else ''} cmd={c.last_command or 'NULL'} "
                 f"user=default redir=-1 resp={c.proto} "
                 f"lib-name={(c.lib_name or b'').decode(errors='replace')} "

@@ -1,10 +1,11 @@
 """Every command group; build_table() gives the whole command table."""
-from pyredis.commands import (connection, hashes, keys, lists, server, sets, sort, sorted_sets,
-                              strings)
+from pyredis.commands import (connection, hashes, keys, lists, pubsub, server, sets, sort,
+                              sorted_sets, strings, transactions)
 from pyredis.commands.table import CommandSpec
 
 GROUPS = (connection.group, strings.group, keys.group, sort.group, lists.group, hashes.group,
-          sets.group, sorted_sets.group, server.group)
+          sets.group, sorted_sets.group, transactions.group, pubsub.group,
+          server.group)
 
 
 def build_table() -> list[CommandSpec]:

@@ -31,6 +31,7 @@ def flush_mode(args) -> None:
                summary="Remove all keys from the current database.")
 def flushdb(server, client, args):
     flush_mode(args)
+    server.core.touch_all_watched(client.db_index)
     server.keyspace.flushdb(client.db_index)
     return Status("OK")
 
@@ -42,6 +43,8 @@ def flushdb(server, client, args):
                summary="Removes all keys from all databases.")
 def flushall(server, client, args):
     flush_mode(args)
+    for index in range(server.keyspace.ndbs):
+        server.core.touch_all_watched(index)
     server.keyspace.flushall()
     return Status("OK")
 
@@ -64,7 +67,11 @@ def swapdb(server, client, args):
     b = db_index(server, args[2], "ERR invalid second DB index")
     if not (0 <= a < server.keyspace.ndbs and 0 <= b < server.keyspace.ndbs):
         raise CommandError(errors.DB_INDEX)
+    server.core.touch_all_watched(a, b)
+    server.core.touch_all_watched(b, a)
     server.keyspace.swapdb(a, b)
+    server.core.signal_db_ready(a)
+    server.core.signal_db_ready(b)
     return Status("OK")
 
 
