@@ -244,6 +244,11 @@ cdef int resume_unblocked(Core core) except -1:
         for obj in woken:
             c = <Client>obj
             c.flags &= ~CLIENT_UNBLOCKED
+            if c.flags & CLIENT_CLOSED:
+                continue
+            if c.flags & CLIENT_POSTPONED and not (c.flags & CLIENT_BLOCKED):
+                _run_postponed(core, c)
+                core.queue_write(c)
             if c.flags & (CLIENT_CLOSED | CLIENT_BLOCKED) or c.qlen == 0:
                 continue
             core.process_input(c, c.qbuf, c.qlen)
@@ -273,28 +278,31 @@ cdef int postpone(Core core, Client c, Command* cmd) except -1:
 
 
 cdef int end_pause(Core core) except -1:
-    """The pause is over: run the held commands in arrival order, then their clients' input."""
+    """The pause is over: the held clients are woken; their held commands run, in arrival
+    order, before the loop sleeps again (resume_unblocked), not inside the current command."""
     cdef list held = core.postponed
     cdef Client c
-    cdef SavedCmd* s
     core.pause_kind = 0
     core.pause_end_us = 0
     core.postponed = []
     for obj in held:
         c = <Client>obj
-        s = c.bcmd
-        c.bcmd = NULL
-        c.flags &= ~(CLIENT_BLOCKED | CLIENT_POSTPONED)
-        if c.flags & CLIENT_CLOSED:
-            free(s)
-            continue
-        try:
-            _call_saved(core, c, s)
-        finally:
-            free(s)
-        if core.ready_keys:
-            serve_ready_keys(core)
+        c.flags &= ~CLIENT_BLOCKED          # CLIENT_POSTPONED stays: its command is pending
         _mark_unblocked(core, c)
+    return 0
+
+
+cdef int _run_postponed(Core core, Client c) except -1:
+    """Run the command CLIENT PAUSE held back (it may be held again by a new pause)."""
+    cdef SavedCmd* s = c.bcmd
+    c.bcmd = NULL
+    c.flags &= ~CLIENT_POSTPONED
+    try:
+        _call_saved(core, c, s)
+    finally:
+        free(s)
+    if core.ready_keys:
+        serve_ready_keys(core)
     return 0
 
 

@@ -1075,7 +1075,8 @@ cdef class Core:
             multi_discard(self, c)
         unwatch_all(self, c)
         if c.flags & CLIENT_POSTPONED:
-            self.postponed.remove(c)
+            if c in self.postponed:
+                self.postponed.remove(c)
             free(c.bcmd)
             c.bcmd = NULL
             c.flags &= ~(CLIENT_BLOCKED | CLIENT_POSTPONED)
