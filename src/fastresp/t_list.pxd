@@ -18,10 +18,15 @@ from fastresp.keyspace cimport Db
 cdef int list_pop_reply(Client c, Entry* e, bint tail, long long count) except -1
 # LMPOP's reply for a NON-EMPTY list: [key, [popped elements]] (same contract as above)
 cdef int list_mpop_reply(Client c, Entry* e, bint tail, long long count) except -1
-# delete the key of an emptied list (by its name); True when it did
+# the bookkeeping after a pop from e (found through link/h): the lpop/rpop event and WATCH
+# signal, the dirty count, and the deletion of an emptied key with its `del` event
+from libc.stdint cimport uint64_t
+cdef int list_popped(Client c, Entry* e, Entry** link, uint64_t h, bint tail) except -1
+# delete the key of an emptied list (by its name), with its `del` event; True when it did
 cdef bint list_delete_if_empty(Db* db, Entry* e) noexcept
 # LMOVE's whole step on a NON-EMPTY source list: replies WRONGTYPE (returns 1, nothing changed)
 # when dk holds another type; else pops, pushes to dk (created if missing), replies the
-# element, counts the change and deletes the emptied source (returns 0)
+# element, emits the destination's push event then the source's pop event, counts the change
+# and deletes the emptied source (returns 0)
 cdef int list_move(Client c, Entry* src, const char* dk, size_t dn, bint from_tail,
                    bint to_tail) except -1

@@ -42,13 +42,14 @@ from libc.string cimport memcpy
 from libc.limits cimport LLONG_MIN
 from libc.stdint cimport uint64_t, uint32_t
 
-from fastresp.core cimport Client, native
+from fastresp.core cimport Client, native, block_for_keys, CLIENT_REPROCESSING
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command, key_changed,
-                              index_range)
+                              index_range, key_event, arg_timeout)
 from fastresp.keyspace cimport (Entry, Db, KsState, T_LIST, ENC_QUICKLIST, LOOKUP_NONE,
                                 LOOKUP_WRITE, lookup, entry_type, entry_key, entry_keylen,
                                 entry_new, entry_set_type, db_insert, db_unlink_free,
-                                db_delete, register_type_ops, elem_fn)
+                                db_delete, register_type_ops, elem_fn, notify_event,
+                                NOTIFY_LIST, NOTIFY_GENERIC)
 from fastresp.listpack cimport (LP, lpos, lp_new, lp_free, lp_dup, lp_start, lp_end, lp_first,
                                 lp_last, lp_next, lp_prev, lp_skip, lp_get, lp_seek,
                                 lp_insert, lp_append, lp_prepend, lp_replace, lp_delete,
@@ -460,8 +461,21 @@ cdef bint list_delete_if_empty(Db* db, Entry* e) noexcept:
     """Delete the key of an emptied list (Redis never keeps an empty aggregate)."""
     if _ql(e).count != 0:
         return False
+    notify_event(db, NOTIFY_GENERIC, b"del", entry_key(e), entry_keylen(e))
     db_delete(db, entry_key(e), entry_keylen(e))
     return True
+
+
+cdef int list_popped(Client c, Entry* e, Entry** link, uint64_t h, bint tail) except -1:
+    """The bookkeeping after list_pop_reply/list_mpop_reply popped from e (found through
+    link/h): the `lpop`/`rpop` event (WATCHers fail), the dirty count, and the deletion of an
+    emptied key with its `del` event."""
+    key_event(c, NOTIFY_LIST, b"rpop" if tail else b"lpop", entry_key(e), entry_keylen(e))
+    key_changed(c, 1)
+    if _ql(e).count == 0:
+        notify_event(c.db, NOTIFY_GENERIC, b"del", entry_key(e), entry_keylen(e))
+        db_unlink_free(c.db, e, link, h)
+    return 0
 
 
 cdef int list_move(Client c, Entry* src, const char* dk, size_t dn, bint from_tail,
@@ -505,6 +519,10 @@ cdef int list_move(Client c, Entry* src, const char* dk, size_t dn, bint from_ta
     finally:
         if buf != stackbuf:
             free(buf)
+    # Redis's order: the destination's push, then the source's pop (and its deletion)
+    key_event(c, NOTIFY_LIST, b"rpush" if to_tail else b"lpush", dk, dn)
+    key_event(c, NOTIFY_LIST, b"rpop" if from_tail else b"lpop", entry_key(src),
+              entry_keylen(src))
     key_changed(c, 2 if src != dst else 1)
     list_delete_if_empty(c.db, src)
     return 0
@@ -575,6 +593,7 @@ cdef int _push(Client c, bint tail, bint only_existing) except -1:
     q = _ql(e)
     for i in range(2, c.argc):
         _ql_push(st, q, c.argv[i], c.argl[i], tail)
+    key_event(c, NOTIFY_LIST, b"rpush" if tail else b"lpush", c.argv[1], c.argl[1])
     key_changed(c, c.argc - 2)
     return reply_int(&c.out, <long long>q.count)
 
@@ -619,10 +638,7 @@ cdef int _pop(Client c, bint tail) except -1:
     if count == 0:
         return reply_array(&c.out, 0)
     list_pop_reply(c, e, tail, count)
-    key_changed(c, 1)
-    if _ql(e).count == 0:
-        db_unlink_free(c.db, e, link, h)
-    return 0
+    return list_popped(c, e, link, h, tail)
 
 
 # LPOP key [count]
@@ -735,6 +751,7 @@ cdef int cmd_lset(Client c) except -1:
         return c.error_cstr(ERR_INDEX_RANGE)
     node = _locate(q, index, &p)
     _replace_at(c.db.st, q, node, p, c.argv[3], c.argl[3])
+    key_event(c, NOTIFY_LIST, b"lset", c.argv[1], c.argl[1])
     key_changed(c, 1)
     return reply_ok(&c.out)
 
@@ -771,6 +788,7 @@ cdef int cmd_linsert(Client c) except -1:
     if after:
         p = lp_skip(p)
     _insert_at(c.db.st, q, node, p, c.argv[4], c.argl[4])
+    key_event(c, NOTIFY_LIST, b"linsert", c.argv[1], c.argl[1])
     key_changed(c, 1)
     return reply_int(&c.out, <long long>q.count)
 
@@ -831,8 +849,10 @@ cdef int cmd_lrem(Client c) except -1:
         node = other
     q.count -= <size_t>removed
     if removed:
+        key_event(c, NOTIFY_LIST, b"lrem", c.argv[1], c.argl[1])
         key_changed(c, 1)
         if q.count == 0:
+            notify_event(c.db, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
             db_unlink_free(c.db, e, link, h)
     return reply_int(&c.out, removed)
 
@@ -861,8 +881,10 @@ cdef int cmd_ltrim(Client c) except -1:
         rtrim = llen - end - 1
     _delete_ends(q, <size_t>ltrim, False)
     _delete_ends(q, <size_t>rtrim, True)
+    key_event(c, NOTIFY_LIST, b"ltrim", c.argv[1], c.argl[1])
     key_changed(c, 1)
     if q.count == 0:
+        notify_event(c.db, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
         db_unlink_free(c.db, e, link, h)
     return reply_ok(&c.out)
 
@@ -973,43 +995,154 @@ cdef int cmd_rpoplpush(Client c) except -1:
     return _lmove(c, True, False)
 
 
-# LMPOP numkeys key [key ...] LEFT | RIGHT [COUNT count]
-cdef int cmd_lmpop(Client c) except -1:
-    cdef uint64_t h
-    cdef Entry** link
-    cdef Entry* e
-    cdef long long numkeys, count = -1
+cdef int _mpop_args(Client c, int at, int* first, int* nkeys, bint* tail,
+                    long long* count) except -1:
+    """LMPOP's arguments from argv[at] on (numkeys key [key ...] LEFT|RIGHT [COUNT count]):
+    0, or 1 after replying the error."""
+    cdef long long numkeys
     cdef int where, j
-    cdef bint tail
-    if not string2ll(c.argv[1], c.argl[1], &numkeys) or numkeys <= 0:
-        return c.error_cstr(ERR_NUMKEYS)
-    if numkeys > c.argc - 3:
+    count[0] = -1
+    if not string2ll(c.argv[at], c.argl[at], &numkeys) or numkeys <= 0:
+        c.error_cstr(ERR_NUMKEYS)
+        return 1
+    if numkeys > c.argc - at - 2:
         return syntax_error(c)
-    where = 2 + <int>numkeys
-    if _side(c, where, &tail):
+    where = at + 1 + <int>numkeys
+    if _side(c, where, tail):
         return syntax_error(c)
     j = where + 1
     while j < c.argc:
-        if count == -1 and j + 1 < c.argc and arg_is(c.argv[j], c.argl[j], b"count", 5):
-            if not string2ll(c.argv[j + 1], c.argl[j + 1], &count) or count <= 0:
-                return c.error_cstr(ERR_COUNT_POSITIVE)
+        if count[0] == -1 and j + 1 < c.argc and arg_is(c.argv[j], c.argl[j], b"count", 5):
+            if not string2ll(c.argv[j + 1], c.argl[j + 1], count) or count[0] <= 0:
+                c.error_cstr(ERR_COUNT_POSITIVE)
+                return 1
             j += 2
         else:
             return syntax_error(c)
-    if count == -1:
-        count = 1
-    for j in range(2, where):
+    if count[0] == -1:
+        count[0] = 1
+    first[0] = at + 1
+    nkeys[0] = <int>numkeys
+    return 0
+
+
+cdef int _pop_first(Client c, int first, int nkeys, int step, bint tail, long long count,
+                    bint mpop) except -1:
+    """Pop from the first non-empty list among nkeys keys at argv[first], argv[first + step]
+    ...: replies [key, element] (count < 0) or [key, [elements]] (mpop) and returns 1;
+    replies WRONGTYPE and returns 1 when a key before it holds another type; returns 0 (and
+    replies nothing) when every key is missing. A blocked command run again because a key got
+    data skips keys of other types (Redis serves it from the list key that became ready)."""
+    cdef uint64_t h
+    cdef Entry** link
+    cdef Entry* e
+    cdef int i, j
+    cdef bint again = (c.flags & CLIENT_REPROCESSING) != 0
+    for i in range(nkeys):
+        j = first + i * step
         e = lookup(c.db, c.argv[j], c.argl[j], LOOKUP_WRITE, &h, &link)
         if e == NULL:
             continue
         if entry_type(e) != T_LIST:
+            if again:
+                continue
             return wrongtype(c)
-        list_mpop_reply(c, e, tail, count)
-        key_changed(c, 1)
-        if _ql(e).count == 0:
-            db_unlink_free(c.db, e, link, h)
+        if mpop:
+            list_mpop_reply(c, e, tail, count)
+        else:
+            reply_array(&c.out, 2)
+            reply_bulk(&c.out, entry_key(e), entry_keylen(e))
+            list_pop_reply(c, e, tail, -1)
+        list_popped(c, e, link, h, tail)
+        return 1
+    return 0
+
+
+# LMPOP numkeys key [key ...] LEFT | RIGHT [COUNT count]
+cdef int cmd_lmpop(Client c) except -1:
+    cdef int first, nkeys
+    cdef bint tail
+    cdef long long count
+    if _mpop_args(c, 1, &first, &nkeys, &tail, &count):
+        return 0
+    if _pop_first(c, first, nkeys, 1, tail, count, True):
         return 0
     return reply_null_array(&c.out)
+
+
+# =============================================================================================
+# The blocking pops. A handler that finds no data blocks the client on its keys (the core's
+# block_for_keys); when one of them gets a list the core runs the handler again with the same
+# arguments, and it then finds the data (or blocks on, keeping its place). Inside MULTI/EXEC
+# nothing blocks: the handler replies as Redis does there.
+# =============================================================================================
+
+cdef int _bpop(Client c, bint tail) except -1:
+    cdef long long ms
+    if arg_timeout(c, c.argc - 1, &ms):
+        return 0
+    if _pop_first(c, 1, c.argc - 2, 1, tail, -1, False):
+        return 0
+    if block_for_keys(c, 1, c.argc - 2, 1, ms, T_LIST):
+        return reply_null_array(&c.out)
+    return 0
+
+
+# BLPOP key [key ...] timeout
+cdef int cmd_blpop(Client c) except -1:
+    return _bpop(c, False)
+
+
+# BRPOP key [key ...] timeout
+cdef int cmd_brpop(Client c) except -1:
+    return _bpop(c, True)
+
+
+# BLMPOP timeout numkeys key [key ...] LEFT | RIGHT [COUNT count]
+cdef int cmd_blmpop(Client c) except -1:
+    cdef long long ms, count
+    cdef int first, nkeys
+    cdef bint tail
+    if arg_timeout(c, 1, &ms):
+        return 0
+    if _mpop_args(c, 2, &first, &nkeys, &tail, &count):
+        return 0
+    if _pop_first(c, first, nkeys, 1, tail, count, True):
+        return 0
+    if block_for_keys(c, first, nkeys, 1, ms, T_LIST):
+        return reply_null_array(&c.out)
+    return 0
+
+
+cdef int _blmove(Client c, bint from_tail, bint to_tail, int timeout_arg) except -1:
+    cdef uint64_t h
+    cdef Entry** link
+    cdef Entry* src
+    cdef long long ms
+    if arg_timeout(c, timeout_arg, &ms):
+        return 0
+    src = lookup(c.db, c.argv[1], c.argl[1], LOOKUP_WRITE, &h, &link)
+    if src == NULL:
+        if block_for_keys(c, 1, 1, 1, ms, T_LIST):
+            return reply_null(&c.out)
+        return 0
+    if entry_type(src) != T_LIST:
+        return wrongtype(c)
+    list_move(c, src, c.argv[2], c.argl[2], from_tail, to_tail)
+    return 0
+
+
+# BLMOVE source destination LEFT | RIGHT LEFT | RIGHT timeout
+cdef int cmd_blmove(Client c) except -1:
+    cdef bint from_tail, to_tail
+    if _side(c, 3, &from_tail) or _side(c, 4, &to_tail):
+        return syntax_error(c)
+    return _blmove(c, from_tail, to_tail, 5)
+
+
+# BRPOPLPUSH source destination timeout
+cdef int cmd_brpoplpush(Client c) except -1:
+    return _blmove(c, True, False, 3)
 
 
 HANDLERS = {
@@ -1030,4 +1163,9 @@ HANDLERS = {
     "lmove": native(cmd_lmove),
     "rpoplpush": native(cmd_rpoplpush),
     "lmpop": native(cmd_lmpop),
+    "blpop": native(cmd_blpop),
+    "brpop": native(cmd_brpop),
+    "blmpop": native(cmd_blmpop),
+    "blmove": native(cmd_blmove),
+    "brpoplpush": native(cmd_brpoplpush),
 }

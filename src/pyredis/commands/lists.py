@@ -1,5 +1,5 @@
-"""The list group. Every handler is Cython (fastresp.t_list); this module declares them.
-The blocking pops (BLPOP, BRPOP, BLMOVE, BLMPOP) are not implemented yet."""
+"""The list group. Every handler is Cython (fastresp.t_list); this module declares them,
+the blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) included."""
 from fastresp.t_list import HANDLERS as H
 
 from pyredis.commands.table import Group, KeynumSpec, KeySpec
@@ -78,3 +78,26 @@ cmd("LMPOP numkeys key [key ...] LEFT | RIGHT [COUNT count]", -4, "write movable
     complexity="O(N+M) where N is the number of provided keys and M is the number of elements "
                "returned.",
     summary="Pop elements from a list")
+cmd("BLPOP key [key ...] timeout", -3, "write noscript blocking", H["blpop"], keys=(1, -2, 1),
+    since="2.0.0", key_flags=("RW", "access", "delete"),
+    complexity="O(N) where N is the number of provided keys.",
+    summary="Remove and get the first element in a list, or block until one is available")
+cmd("BRPOP key [key ...] timeout", -3, "write noscript blocking", H["brpop"], keys=(1, -2, 1),
+    since="2.0.0", key_flags=("RW", "access", "delete"),
+    complexity="O(N) where N is the number of provided keys.",
+    summary="Remove and get the last element in a list, or block until one is available")
+cmd("BLMOVE source destination LEFT | RIGHT LEFT | RIGHT timeout", 6,
+    "write denyoom noscript blocking", H["blmove"], keys=(1, 2, 1), since="6.2.0",
+    key_specs=MOVE_KEYS,
+    summary="Pop an element from a list, push it to another list and return it; or block until "
+            "one is available")
+cmd("BRPOPLPUSH source destination timeout", 4, "write denyoom noscript blocking",
+    H["brpoplpush"], keys=(1, 2, 1), since="2.2.0", key_specs=MOVE_KEYS,
+    summary="Pop an element from a list, push it to another list and return it; or block until "
+            "one is available")
+cmd("BLMPOP timeout numkeys key [key ...] LEFT | RIGHT [COUNT count]", -5,
+    "write blocking movablekeys", H["blmpop"], since="7.0.0",
+    key_specs=(KeynumSpec(("RW", "access", "delete"), 2),),
+    complexity="O(N+M) where N is the number of provided keys and M is the number of elements "
+               "returned.",
+    summary="Pop elements from a list, or block until one is available")
