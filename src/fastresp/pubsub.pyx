@@ -1,39 +1,61 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Pub/Sub: SUBSCRIBE and PSUBSCRIBE registries, PUBLISH, and keyspace notifications.
+"""Pub/Sub: channel, pattern and shard-channel registries, PUBLISH/SPUBLISH, PUBSUB
+introspection, keyspace notifications and the pubsub client-output-buffer-limit.
 
-The server keeps channel -> [subscribers] and pattern -> [subscribers] (Python dicts of lists,
-in subscription order); each client keeps its own channel and pattern dicts (Client.channels,
-Client.patterns) so it can leave them all when it closes. PUBLISH writes the message frame
-into every receiver's reply buffer (a push frame in RESP3, an array in RESP2) and queues it
-for writing: no Python bytecode runs per message.
+The server keeps channel -> {Client: None}, pattern -> {Client: None} and shard channel ->
+{Client: None} (Python dicts, insertion-ordered, so delivery follows subscription order and
+leaving is O(1)); each client keeps its own channel, pattern and shard-channel dicts
+(Client.channels, Client.patterns, Client.shard_channels) so it can leave them all when it
+closes or RESETs.
+
+PUBLISH builds each message frame once (in a scratch buffer, as a RESP2 array) and copies it
+into every receiver's reply buffer, turning the leading '*' into '>' for RESP3 receivers (a
+push frame): no Python object is made per receiver and no Python bytecode runs.
+
+A subscriber that does not read cannot make the server grow without bound: after every
+message written to it, its pending output is checked against client-output-buffer-limit's
+pubsub class (Core.obuf_pubsub_*): over the hard limit, or over the soft limit for longer than
+the soft seconds, it is closed asynchronously and the event is logged as Redis logs it. A
+subscriber that reads slowly but never fully catches up gets its written prefix dropped from
+the buffer (compaction), so the buffer's block stays within about twice its pending bytes.
 
 Keyspace notifications (notify-keyspace-events) reach this module through the keyspace's
 KsState.notify hook: `__keyspace@<db>__:<key>` carries the event name and
 `__keyevent@<db>__:<event>` the key, published in that order as Redis does.
 """
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
-from libc.string cimport memcpy, strlen
+from libc.string cimport memcpy, memmove, strlen
 from libc.stdlib cimport malloc, free
 
-from fastresp.core cimport (Core, Client, native, CLIENT_CLOSED, CLIENT_PUBSUB, CLIENT_REPLY_OFF,
-                            CLIENT_REPLY_SKIP, CLIENT_CLOSE_ASAP)
+from fastresp.core cimport (Core, Client, native, CLIENT_CLOSED, CLIENT_PUBSUB,
+                            CLIENT_CLOSE_ASAP, CLIENT_IN_CALL, CLIENT_IN_EXEC,
+                            CLIENT_DENY_BLOCKING)
 from fastresp.keyspace cimport (Db, Keyspace, NOTIFY_KEYSPACE, NOTIFY_KEYEVENT)
 from fastresp.reply cimport (ReplyBuf, reply_push, reply_array, reply_bulk, reply_int,
-                             reply_null)
+                             reply_null, reply_raw, reply_release)
 from fastresp.util cimport glob_match
 from fastresp.includes.libc_extra cimport snprintf
 
-cdef dict _channels = {}          # channel -> [Client]
-cdef dict _patterns = {}          # pattern -> [Client]
+cdef dict _channels = {}          # channel -> {Client: None}
+cdef dict _patterns = {}          # pattern -> {Client: None}
+cdef dict _shard = {}             # shard channel -> {Client: None}
 cdef Core _core = None
+cdef ReplyBuf _frame              # scratch: the frame being published (RESP2 form)
+cdef long long _obuf_closed = 0   # subscribers closed for the output buffer limit
+
+cdef enum:
+    COMPACT_MIN = 64 * 1024       # written bytes worth dropping from a subscriber's buffer
+    FRAME_KEEP = 64 * 1024        # scratch capacity kept between publishes
 
 
 def install(Core core):
     """Attach pub/sub to a core: keyspace notifications and subscription clean-up on close."""
-    global _core
+    global _core, _obuf_closed
     _core = core
     _channels.clear()
     _patterns.clear()
+    _shard.clear()
+    _obuf_closed = 0
     core.keyspace.st.notify = _notify_hook
     core.pubsub_release = _release_client
 
@@ -57,8 +79,14 @@ cdef int _confirm(Client c, const char* kind, object name, long long count) exce
     return reply_int(&c.out, count)
 
 
+cdef inline long long _nshard(Client c) noexcept:
+    return len(c.shard_channels) if c.shard_channels is not None else 0
+
+
 cdef void _update_flag(Client c) noexcept:
-    if c.subscriptions() or (c.shard_channels is not None and len(c.shard_channels)):
+    """CLIENT_PUBSUB (the RESP2 subscribed-mode restriction, CLIENT LIST's P, the pubsub
+    output-buffer class) while the client has any channel, pattern or shard channel."""
+    if c.subscriptions() or _nshard(c):
         c.flags |= CLIENT_PUBSUB
     else:
         c.flags &= ~CLIENT_PUBSUB
@@ -71,67 +99,148 @@ cdef bint _add(dict registry, dict mine, bytes name, Client c) except -1:
     mine[name] = None
     subs = registry.get(name)
     if subs is None:
-        registry[name] = [c]
+        registry[name] = {c: None}
     else:
-        (<list>subs).append(c)
+        (<dict>subs)[c] = None
     return True
 
 
 cdef bint _remove(dict registry, dict mine, bytes name, Client c) except -1:
-    cdef list subs
+    cdef dict subs
     if mine is None or name not in mine:
         return False
     del mine[name]
     subs = registry.get(name)
     if subs is not None:
-        subs.remove(c)
+        subs.pop(c, None)
         if not subs:
             del registry[name]
     return True
 
 
+# ----- output buffer limit
+cdef int _check_obuf(Core core, Client c) except -1:
+    """Close a subscriber whose pending output is over the pubsub class's limits."""
+    global _obuf_closed
+    cdef long long pending = <long long>(c.out.len - c.out.sent)
+    cdef long long now
+    cdef bint over = False
+    if core.obuf_pubsub_hard > 0 and pending > core.obuf_pubsub_hard:
+        over = True
+    elif core.obuf_pubsub_soft > 0 and pending > core.obuf_pubsub_soft:
+        now = core.keyspace.st.now_ms
+        if c.obuf_soft_since_ms == 0:
+            c.obuf_soft_since_ms = now if now > 0 else 1
+        elif now - c.obuf_soft_since_ms > core.obuf_pubsub_soft_seconds * 1000:
+            over = True
+    else:
+        c.obuf_soft_since_ms = 0
+    if not over:
+        return 0
+    _obuf_closed += 1
+    core.close_later(c)
+    if core.log is not None:
+        try:
+            try:
+                info = core.server.client_line(c)
+            except Exception:
+                info = f"id={c.id} addr={c.addr}"
+            core.log("warning", f"Client {info} scheduled to be closed ASAP for overcoming of "
+                                f"output buffer limits.")
+        except Exception:
+            pass
+    return 0
+
+
+cdef inline void _compact(Client c) noexcept:
+    """Drop the already-written prefix of a slow reader's buffer (never while one of its own
+    commands runs: the core may hold offsets into the buffer then)."""
+    cdef size_t sent = c.out.sent
+    if sent < COMPACT_MIN or sent < (c.out.len >> 1):
+        return
+    if c.flags & (CLIENT_IN_CALL | CLIENT_IN_EXEC):
+        return
+    memmove(c.out.data, c.out.data + sent, c.out.len - sent)
+    c.out.len -= sent
+    c.out.sent = 0
+
+
 # ----- publishing
+cdef int _build_frame(const char* kind, size_t kn, const char* pat, size_t pn,
+                      const char* ch, size_t chn, const char* msg, size_t mn) except -1:
+    """The message frame, RESP2 form, into the scratch buffer."""
+    _frame.len = 0
+    _frame.sent = 0
+    _frame.proto = 2
+    reply_array(&_frame, 4 if pat != NULL else 3)
+    reply_bulk(&_frame, kind, kn)
+    if pat != NULL:
+        reply_bulk(&_frame, pat, pn)
+    reply_bulk(&_frame, ch, chn)
+    reply_bulk(&_frame, msg, mn)
+    return 0
+
+
+cdef int _send_frame(Core core, dict subs) except -1:
+    """Copy the scratch frame to every subscriber in subs."""
+    cdef Client c
+    cdef size_t at
+    for obj in subs:
+        c = <Client>obj
+        if c.flags & (CLIENT_CLOSED | CLIENT_CLOSE_ASAP):
+            continue
+        _compact(c)
+        at = c.out.len
+        reply_raw(&c.out, _frame.data, _frame.len)
+        if c.out.proto == 3:
+            c.out.data[at] = b'>'
+        core.queue_write(c)
+        if c.flags & CLIENT_PUBSUB:
+            _check_obuf(core, c)
+    return 0
+
+
 cdef long long publish(Core core, const char* ch, size_t chn, const char* msg, size_t mn) except -1:
     """Deliver a message to the channel's subscribers, then to the matching patterns'.
-    Returns the number of deliveries."""
+    Returns the number of receivers (a client subscribed to the channel and to matching
+    patterns counts once per subscription, as in Redis)."""
     cdef long long n = 0
     cdef bytes channel = PyBytes_FromStringAndSize(ch, chn)
-    cdef Client c
     cdef bytes pat
     subs = _channels.get(channel)
-    if subs is not None:
-        for obj in <list>subs:
-            c = <Client>obj
-            _deliver(core, c, b"message", 7, NULL, 0, ch, chn, msg, mn)
-            n += 1
-    if _patterns:
-        for pat_obj, psubs in list(_patterns.items()):
-            pat = <bytes>pat_obj
-            if not glob_match(PyBytes_AS_STRING(pat), PyBytes_GET_SIZE(pat), ch, chn, False):
-                continue
-            for obj in <list>psubs:
-                c = <Client>obj
-                _deliver(core, c, b"pmessage", 8, PyBytes_AS_STRING(pat), PyBytes_GET_SIZE(pat),
-                         ch, chn, msg, mn)
-                n += 1
+    try:
+        if subs is not None:
+            _build_frame(b"message", 7, NULL, 0, ch, chn, msg, mn)
+            _send_frame(core, <dict>subs)
+            n += len(<dict>subs)
+        if _patterns:
+            for pat_obj, psubs in (<dict>_patterns).items():
+                pat = <bytes>pat_obj
+                if not glob_match(PyBytes_AS_STRING(pat), PyBytes_GET_SIZE(pat), ch, chn, False):
+                    continue
+                _build_frame(b"pmessage", 8, PyBytes_AS_STRING(pat), PyBytes_GET_SIZE(pat),
+                             ch, chn, msg, mn)
+                _send_frame(core, <dict>psubs)
+                n += len(<dict>psubs)
+    finally:
+        if _frame.cap > FRAME_KEEP:
+            reply_release(&_frame)
     return n
 
 
-cdef int _deliver(Core core, Client c, const char* kind, size_t kn, const char* pat, size_t pn,
-                  const char* ch, size_t chn, const char* msg, size_t mn) except -1:
-    """Write one message frame to a subscriber."""
-    if c.flags & CLIENT_CLOSED:
+cdef long long spublish(Core core, const char* ch, size_t chn, const char* msg, size_t mn) except -1:
+    """Deliver a message to a shard channel's subscribers (no patterns)."""
+    cdef bytes channel = PyBytes_FromStringAndSize(ch, chn)
+    subs = _shard.get(channel)
+    if subs is None:
         return 0
-    if c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP):
-        return 0          # Redis 7.0 drops pushes to a client whose replies are off
-    _frame_header(c, 4 if pat != NULL else 3)
-    reply_bulk(&c.out, kind, kn)
-    if pat != NULL:
-        reply_bulk(&c.out, pat, pn)
-    reply_bulk(&c.out, ch, chn)
-    reply_bulk(&c.out, msg, mn)
-    core.queue_write(c)
-    return 0
+    try:
+        _build_frame(b"smessage", 8, NULL, 0, ch, chn, msg, mn)
+        _send_frame(core, <dict>subs)
+    finally:
+        if _frame.cap > FRAME_KEEP:
+            reply_release(&_frame)
+    return len(<dict>subs)
 
 
 # ----- keyspace notifications
@@ -152,8 +261,10 @@ cdef void _notify_hook(Db* db, int cls, const char* event, const char* k, size_t
                 return
             memcpy(buf, head, hn)
             memcpy(buf + hn, k, n)
-            publish(_core, buf, hn + n, event, en)
-            free(buf)
+            try:
+                publish(_core, buf, hn + n, event, en)
+            finally:
+                free(buf)
         if flags & NOTIFY_KEYEVENT:
             hn = snprintf(head, sizeof(head), b"__keyevent@%d__:", db.id)
             buf = <char*>malloc(hn + en)
@@ -161,32 +272,45 @@ cdef void _notify_hook(Db* db, int cls, const char* event, const char* k, size_t
                 return
             memcpy(buf, head, hn)
             memcpy(buf + hn, event, en)
-            publish(_core, buf, hn + en, k, n)
-            free(buf)
+            try:
+                publish(_core, buf, hn + en, k, n)
+            finally:
+                free(buf)
     except Exception:
         pass
 
 
 # ----- leaving
 cdef int _release_client(Client c) except -1:
-    """A closing client leaves every channel and pattern (no confirmations)."""
+    """A closing client leaves every channel, pattern and shard channel (no confirmations)."""
     if c.channels:
         for name in list(c.channels):
             _remove(_channels, c.channels, name, c)
     if c.patterns:
         for name in list(c.patterns):
             _remove(_patterns, c.patterns, name, c)
+    if c.shard_channels:
+        for name in list(c.shard_channels):
+            _remove(_shard, c.shard_channels, name, c)
+    c.obuf_soft_since_ms = 0
     _update_flag(c)
     return 0
 
 
 def counts():
-    """(channels with subscribers, patterns with subscribers) for INFO."""
-    return len(_channels), len(_patterns)
+    """(channels, patterns, shard channels) with subscribers, for INFO (pubsub_channels,
+    pubsub_patterns, pubsubshard_channels)."""
+    return len(_channels), len(_patterns), len(_shard)
+
+
+def obuf_limit_closes():
+    """Subscribers closed for overcoming the pubsub output buffer limit (Redis 7.0 only logs
+    these)."""
+    return _obuf_closed
 
 
 def unsubscribe_all(Client c):
-    """RESET: leave every channel and pattern without confirmations."""
+    """RESET: leave every channel, pattern and shard channel without confirmations."""
     _release_client(c)
 
 
@@ -205,24 +329,29 @@ cdef int cmd_subscribe(Client c) except -1:
     return 0
 
 
-# UNSUBSCRIBE [channel [channel ...]]
-cdef int cmd_unsubscribe(Client c) except -1:
+cdef int _unsubscribe(Client c, dict registry, dict mine, const char* kind, bint shard) except -1:
+    """UNSUBSCRIBE, PUNSUBSCRIBE, SUNSUBSCRIBE: the named ones, or all of this kind."""
     cdef int i
     cdef bytes name
     if c.argc == 1:
-        if not c.channels:
-            _confirm(c, b"unsubscribe", None, c.subscriptions())
+        if not mine:
+            _confirm(c, kind, None, _nshard(c) if shard else c.subscriptions())
         else:
-            for name in list(c.channels):
-                _remove(_channels, c.channels, name, c)
-                _confirm(c, b"unsubscribe", name, c.subscriptions())
+            for name in list(mine):
+                _remove(registry, mine, name, c)
+                _confirm(c, kind, name, _nshard(c) if shard else c.subscriptions())
     else:
         for i in range(1, c.argc):
             name = PyBytes_FromStringAndSize(c.argv[i], c.argl[i])
-            _remove(_channels, c.channels, name, c)
-            _confirm(c, b"unsubscribe", name, c.subscriptions())
+            _remove(registry, mine, name, c)
+            _confirm(c, kind, name, _nshard(c) if shard else c.subscriptions())
     _update_flag(c)
     return 0
+
+
+# UNSUBSCRIBE [channel [channel ...]]
+cdef int cmd_unsubscribe(Client c) except -1:
+    return _unsubscribe(c, _channels, c.channels, b"unsubscribe", False)
 
 
 # PSUBSCRIBE pattern [pattern ...]
@@ -241,22 +370,28 @@ cdef int cmd_psubscribe(Client c) except -1:
 
 # PUNSUBSCRIBE [pattern [pattern ...]]
 cdef int cmd_punsubscribe(Client c) except -1:
+    return _unsubscribe(c, _patterns, c.patterns, b"punsubscribe", False)
+
+
+# SSUBSCRIBE shardchannel [shardchannel ...]
+cdef int cmd_ssubscribe(Client c) except -1:
     cdef int i
     cdef bytes name
-    if c.argc == 1:
-        if not c.patterns:
-            _confirm(c, b"punsubscribe", None, c.subscriptions())
-        else:
-            for name in list(c.patterns):
-                _remove(_patterns, c.patterns, name, c)
-                _confirm(c, b"punsubscribe", name, c.subscriptions())
-    else:
-        for i in range(1, c.argc):
-            name = PyBytes_FromStringAndSize(c.argv[i], c.argl[i])
-            _remove(_patterns, c.patterns, name, c)
-            _confirm(c, b"punsubscribe", name, c.subscriptions())
+    if c.flags & CLIENT_DENY_BLOCKING:
+        return c.error_cstr(b"ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
+    if c.shard_channels is None:
+        c.shard_channels = {}
+    for i in range(1, c.argc):
+        name = PyBytes_FromStringAndSize(c.argv[i], c.argl[i])
+        _add(_shard, c.shard_channels, name, c)
+        _confirm(c, b"ssubscribe", name, _nshard(c))
     _update_flag(c)
     return 0
+
+
+# SUNSUBSCRIBE [shardchannel [shardchannel ...]]
+cdef int cmd_sunsubscribe(Client c) except -1:
+    return _unsubscribe(c, _shard, c.shard_channels, b"sunsubscribe", True)
 
 
 # PUBLISH channel message
@@ -264,10 +399,90 @@ cdef int cmd_publish(Client c) except -1:
     return reply_int(&c.out, publish(c.core, c.argv[1], c.argl[1], c.argv[2], c.argl[2]))
 
 
+# SPUBLISH shardchannel message
+cdef int cmd_spublish(Client c) except -1:
+    return reply_int(&c.out, spublish(c.core, c.argv[1], c.argl[1], c.argv[2], c.argl[2]))
+
+
+# ----- PUBSUB subcommands (argv[1] is the subcommand)
+cdef int _subcommand_syntax(Client c) except -1:
+    cdef char buf[160]
+    cdef int n = snprintf(buf, sizeof(buf), b"ERR unknown subcommand or wrong number of "
+                          b"arguments for '%.*s'. Try PUBSUB HELP.",
+                          <int>(c.argl[1] if c.argl[1] < 64 else 64), c.argv[1])
+    return c.error(buf, <size_t>n if n < <int>sizeof(buf) else sizeof(buf) - 1)
+
+
+cdef int _list_names(Client c, dict registry) except -1:
+    """PUBSUB CHANNELS / SHARDCHANNELS [pattern]: the names with subscribers matching."""
+    cdef bytes name
+    cdef list out
+    if c.argc > 3:
+        return _subcommand_syntax(c)
+    if c.argc == 2:
+        out = list(registry)
+    else:
+        out = []
+        for obj in registry:
+            name = <bytes>obj
+            if glob_match(c.argv[2], c.argl[2], PyBytes_AS_STRING(name), PyBytes_GET_SIZE(name),
+                          False):
+                out.append(name)
+    reply_array(&c.out, len(out))
+    for obj in out:
+        name = <bytes>obj
+        reply_bulk(&c.out, PyBytes_AS_STRING(name), PyBytes_GET_SIZE(name))
+    return 0
+
+
+cdef int _numsub(Client c, dict registry) except -1:
+    """PUBSUB NUMSUB / SHARDNUMSUB [name ...]: name, subscriber count pairs (a flat array)."""
+    cdef int i
+    reply_array(&c.out, 2 * (c.argc - 2))
+    for i in range(2, c.argc):
+        subs = registry.get(PyBytes_FromStringAndSize(c.argv[i], c.argl[i]))
+        reply_bulk(&c.out, c.argv[i], c.argl[i])
+        reply_int(&c.out, len(<dict>subs) if subs is not None else 0)
+    return 0
+
+
+# PUBSUB CHANNELS [pattern]
+cdef int cmd_pubsub_channels(Client c) except -1:
+    return _list_names(c, _channels)
+
+
+# PUBSUB SHARDCHANNELS [pattern]
+cdef int cmd_pubsub_shardchannels(Client c) except -1:
+    return _list_names(c, _shard)
+
+
+# PUBSUB NUMSUB [channel ...]
+cdef int cmd_pubsub_numsub(Client c) except -1:
+    return _numsub(c, _channels)
+
+
+# PUBSUB SHARDNUMSUB [shardchannel ...]
+cdef int cmd_pubsub_shardnumsub(Client c) except -1:
+    return _numsub(c, _shard)
+
+
+# PUBSUB NUMPAT
+cdef int cmd_pubsub_numpat(Client c) except -1:
+    return reply_int(&c.out, len(_patterns))
+
+
 HANDLERS = {
     "subscribe": native(cmd_subscribe),
     "unsubscribe": native(cmd_unsubscribe),
     "psubscribe": native(cmd_psubscribe),
     "punsubscribe": native(cmd_punsubscribe),
+    "ssubscribe": native(cmd_ssubscribe),
+    "sunsubscribe": native(cmd_sunsubscribe),
     "publish": native(cmd_publish),
+    "spublish": native(cmd_spublish),
+    "pubsub|channels": native(cmd_pubsub_channels),
+    "pubsub|shardchannels": native(cmd_pubsub_shardchannels),
+    "pubsub|numsub": native(cmd_pubsub_numsub),
+    "pubsub|shardnumsub": native(cmd_pubsub_shardnumsub),
+    "pubsub|numpat": native(cmd_pubsub_numpat),
 }
