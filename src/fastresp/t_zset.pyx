@@ -29,17 +29,18 @@ from libc.string cimport memcpy, memcmp, strlen
 from libc.stdint cimport uint64_t, uint32_t
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 
-from fastresp.core cimport Client, native
+from fastresp.core cimport Client, native, block_for_keys
 from fastresp.t_set cimport set_foreach, set_contains, set_length
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command, key_changed,
-                              index_range)
+                              index_range, key_event, arg_timeout)
 from fastresp.keyspace cimport (Entry, Db, Dict, KsState, T_STRING, T_SET, T_ZSET, ENC_INT,
                                 ENC_LISTPACK, ENC_SKIPLIST, LOOKUP_NONE, LOOKUP_WRITE, lookup,
                                 entry_type, entry_encoding, entry_key, entry_keylen, entry_new,
                                 entry_set_type, db_insert, db_unlink_free, register_type_ops,
                                 scored_fn, elem_fn, edict_new, edict_free, edict_find, edict_add,
                                 edict_unlink, edict_delete, edict_shrink_if_sparse,
-                                edict_random_u64, dict_size, dict_scan, key_hash)
+                                edict_random_u64, dict_size, dict_scan, key_hash, NOTIFY_ZSET,
+                                NOTIFY_GENERIC, notify_event)
 from fastresp.listpack cimport (LP, lpos, lp_new, lp_free, lp_dup, lp_seek, lp_insert,
                                 lp_append, lp_delete, lp_find, lp_get, lp_skip, lp_prev,
                                 lp_first, lp_start, lp_end)
@@ -1191,6 +1192,7 @@ cdef int zadd_generic(Client c, int flags) except -1:
         if r & ZR_NAN:
             if added or updated:
                 key_changed(c, added + updated)
+                zadd_event(c, flags)
             return c.error_cstr(ZS_ERR_NAN)
         if r & ZR_ADDED:
             added += 1
@@ -1200,11 +1202,16 @@ cdef int zadd_generic(Client c, int flags) except -1:
             processed += 1
     if added or updated:
         key_changed(c, added + updated)
+        zadd_event(c, flags)
     if flags & ZA_INCR:
         if processed:
             return reply_double(&c.out, newscore)
         return reply_null(&c.out)
     return reply_int(&c.out, added + updated if flags & ZA_CH else added)
+
+
+cdef inline void zadd_event(Client c, int flags) noexcept:
+    key_event(c, NOTIFY_ZSET, b"zincr" if flags & ZA_INCR else b"zadd", c.argv[1], c.argl[1])
 
 
 # ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]
@@ -1241,6 +1248,7 @@ cdef int cmd_zrem(Client c) except -1:
     cdef Entry* e = zlookup(c, 1, LOOKUP_WRITE, &h, &link)
     cdef long long deleted = 0
     cdef int j
+    cdef bint emptied = False
     if e == NULL:
         return reply_int(&c.out, 0)
     if entry_type(e) != T_ZSET:
@@ -1251,10 +1259,14 @@ cdef int cmd_zrem(Client c) except -1:
             if zlen(e) == 0:
                 db_unlink_free(c.db, e, link, h)
                 e = NULL
+                emptied = True
                 break
     if e != NULL and deleted:
         zdelete_done(e)
     if deleted:
+        key_event(c, NOTIFY_ZSET, b"zrem", c.argv[1], c.argl[1])
+        if emptied:
+            notify_event(c.db, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
         key_changed(c, 1)
     return reply_int(&c.out, deleted)
 
@@ -1388,8 +1400,9 @@ cdef void apply_limit(long long lo, long long hi, bint rev, long long offset, lo
         ohi[0] = olo[0] + n
 
 
-cdef int store_entry(Client c, int dst, Entry* ne) except -1:
-    """Replace key argv[dst] by ne (NULL: delete it)."""
+cdef int store_entry(Client c, int dst, Entry* ne, const char* event) except -1:
+    """Replace key argv[dst] by ne (NULL: delete it); the notification is `event` (or "del"
+    when an existing key is deleted)."""
     cdef uint64_t h
     cdef Entry** link
     cdef Entry* old = zlookup(c, dst, LOOKUP_WRITE, &h, &link)
@@ -1398,8 +1411,11 @@ cdef int store_entry(Client c, int dst, Entry* ne) except -1:
         key_changed(c, 1)
     if ne != NULL:
         db_insert(c.db, ne, h)
+        key_event(c, NOTIFY_ZSET, event, c.argv[dst], c.argl[dst])
         if old == NULL:
             key_changed(c, 1)
+    elif old != NULL:
+        key_event(c, NOTIFY_GENERIC, b"del", c.argv[dst], c.argl[dst])
     return 0
 
 
@@ -1487,7 +1503,7 @@ cdef int zrange_generic(Client c, int keyidx, bint store, int rangetype, int dir
     # ZRANGESTORE: a new set built as Redis builds it (listpack unless the hint is too big,
     # converted while adding)
     if hi <= lo:
-        store_entry(c, 1, NULL)
+        store_entry(c, 1, NULL, NULL)
         return reply_int(&c.out, 0)
     ne = new_entry_hint(c.db.st, c.argv[1], c.argl[1],
                         hi - lo if rangetype == RT_RANK else 0, 0)
@@ -1504,7 +1520,7 @@ cdef int zrange_generic(Client c, int keyidx, bint store, int rangetype, int dir
         zset_free_value(ne)
         free(ne)
         raise
-    store_entry(c, 1, ne)
+    store_entry(c, 1, ne, b"zrangestore")
     return reply_int(&c.out, hi - lo)
 
 
@@ -1579,8 +1595,12 @@ cdef int zremrange_generic(Client c, int rangetype) except -1:
         lex_interval(e, &lr, &lo, &hi)
     if hi > lo:
         zdelete_ranks(e, lo, hi)
+        key_event(c, NOTIFY_ZSET, b"zremrangebyrank" if rangetype == RT_RANK else
+                  (b"zremrangebyscore" if rangetype == RT_SCORE else b"zremrangebylex"),
+                  c.argv[1], c.argl[1])
         if zlen(e) == 0:
             db_unlink_free(c.db, e, link, h)
+            notify_event(c.db, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
         key_changed(c, hi - lo)
     return reply_int(&c.out, hi - lo)
 
@@ -1646,10 +1666,15 @@ cdef long long zset_pop_reply(Client c, Entry* e, Entry** link, uint64_t h, bint
         lo = 0
         hi = count
     zdelete_ranks(e, lo, hi)
+    if count:
+        # the events name the key from the entry, so they go out before it may be freed
+        key_event(c, NOTIFY_ZSET, b"zpopmax" if pop_max else b"zpopmin", entry_key(e),
+                  entry_keylen(e))
+        if zlen(e) == 0:
+            notify_event(c.db, NOTIFY_GENERIC, b"del", entry_key(e), entry_keylen(e))
+        key_changed(c, 1)
     if zlen(e) == 0:
         db_unlink_free(c.db, e, link, h)
-    if count:
-        key_changed(c, 1)
     return count
 
 
@@ -1693,19 +1718,19 @@ cdef int parse_numkeys(Client c, int idx, long long* numkeys) except -1:
     return 0
 
 
-# ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
-cdef int cmd_zmpop(Client c) except -1:
-    cdef long long numkeys, count = -1
+cdef int zmpop_generic(Client c, int nkidx, bint blocking) except -1:
+    """ZMPOP (numkeys at argument 1) and BZMPOP (timeout at 1, numkeys at 2)."""
+    cdef long long numkeys, count = -1, ms = 0
     cdef int j, where
     cdef bint pop_max
     cdef uint64_t h
     cdef Entry** link
     cdef Entry* e
-    if parse_numkeys(c, 1, &numkeys):
+    if parse_numkeys(c, nkidx, &numkeys):
         return 0
-    if numkeys >= c.argc - 2:
+    if numkeys >= c.argc - nkidx - 1:
         return syntax_error(c)
-    where = 2 + <int>numkeys
+    where = nkidx + 1 + <int>numkeys
     if where >= c.argc:
         return syntax_error(c)
     if arg_is(c.argv[where], c.argl[where], b"min", 3):
@@ -1724,7 +1749,9 @@ cdef int cmd_zmpop(Client c) except -1:
             return syntax_error(c)
     if count == -1:
         count = 1
-    for j in range(2, where):
+    if blocking and arg_timeout(c, 1, &ms):
+        return 0
+    for j in range(nkidx + 1, where):
         e = zlookup(c, j, LOOKUP_WRITE, &h, &link)
         if e == NULL:
             continue
@@ -1732,7 +1759,58 @@ cdef int cmd_zmpop(Client c) except -1:
             return wrongtype(c)
         zset_pop_reply(c, e, link, h, pop_max, count, ZPOP_WITH_KEY)
         return 0
+    if blocking and not block_for_keys(c, nkidx + 1, <int>numkeys, 1, ms, T_ZSET):
+        return 0
     return reply_null_array(&c.out)
+
+
+# ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
+cdef int cmd_zmpop(Client c) except -1:
+    return zmpop_generic(c, 1, False)
+
+
+# =============================================================================================
+# BZPOPMIN, BZPOPMAX, BZMPOP
+#
+# A blocking pop that finds no data blocks the client on its keys (block_for_keys); when one
+# of them gets a sorted set the core runs the same handler again, which then finds it (or
+# blocks on, keeping its place). In MULTI/EXEC it replies a null array at once, as Redis.
+# =============================================================================================
+
+cdef int bzpop_generic(Client c, bint pop_max) except -1:
+    cdef long long ms
+    cdef int j
+    cdef uint64_t h
+    cdef Entry** link
+    cdef Entry* e
+    if arg_timeout(c, c.argc - 1, &ms):
+        return 0
+    for j in range(1, c.argc - 1):
+        e = zlookup(c, j, LOOKUP_WRITE, &h, &link)
+        if e == NULL:
+            continue
+        if entry_type(e) != T_ZSET:
+            return wrongtype(c)
+        zset_pop_reply(c, e, link, h, pop_max, 1, ZPOP_BLOCKING)
+        return 0
+    if block_for_keys(c, 1, c.argc - 2, 1, ms, T_ZSET):
+        return reply_null_array(&c.out)
+    return 0
+
+
+# BZPOPMIN key [key ...] timeout
+cdef int cmd_bzpopmin(Client c) except -1:
+    return bzpop_generic(c, False)
+
+
+# BZPOPMAX key [key ...] timeout
+cdef int cmd_bzpopmax(Client c) except -1:
+    return bzpop_generic(c, True)
+
+
+# BZMPOP timeout numkeys key [key ...] MIN | MAX [COUNT count]
+cdef int cmd_bzmpop(Client c) except -1:
+    return zmpop_generic(c, 2, True)
 
 
 # =============================================================================================
@@ -2129,7 +2207,7 @@ cdef int zsetop_generic(Client c, int dstidx, int numkeys_idx, int op, bint card
             return 0
         if n == 0:
             zsl_free(zs)
-            store_entry(c, 1, NULL)
+            store_entry(c, 1, NULL, NULL)
             return reply_int(&c.out, 0)
         try:
             ne = entry_new(c.argv[1], c.argl[1], 0)
@@ -2146,7 +2224,8 @@ cdef int zsetop_generic(Client c, int dstidx, int numkeys_idx, int op, bint card
             zset_free_value(ne)
             free(ne)
             raise
-        store_entry(c, 1, ne)
+        store_entry(c, 1, ne, b"zunionstore" if op == OP_UNION else
+                    (b"zinterstore" if op == OP_INTER else b"zdiffstore"))
         return reply_int(&c.out, n)
     finally:
         free(srcs)
@@ -2338,6 +2417,9 @@ HANDLERS = {
     "zpopmin": native(cmd_zpopmin),
     "zpopmax": native(cmd_zpopmax),
     "zmpop": native(cmd_zmpop),
+    "bzpopmin": native(cmd_bzpopmin),
+    "bzpopmax": native(cmd_bzpopmax),
+    "bzmpop": native(cmd_bzmpop),
     "zrandmember": native(cmd_zrandmember),
     "zunion": native(cmd_zunion),
     "zinter": native(cmd_zinter),

@@ -1,4 +1,5 @@
-"""The sorted-set group. Every handler is Cython (fastresp.t_zset); this module declares them."""
+"""The sorted-set group, blocking pops included. Every handler is Cython (fastresp.t_zset); this
+module declares them."""
 from fastresp.t_zset import HANDLERS as H
 
 from pyredis.commands.table import Group, KeynumSpec, KeySpec
@@ -116,6 +117,25 @@ cmd("ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]", -4, "write movablekey
     complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number "
                "of elements in the sorted set, and M being the number of elements popped.",
     summary="Remove and return members with scores in a sorted set")
+cmd("BZPOPMIN key [key ...] timeout", -3, "write noscript blocking fast", H["bzpopmin"],
+    keys=(1, -2, 1), since="5.0.0",
+    key_specs=(KeySpec(("RW", "access", "delete"), 1, -2),),
+    complexity="O(log(N)) with N being the number of elements in the sorted set.",
+    summary="Remove and return the member with the lowest score from one or more sorted sets, "
+            "or block until one is available")
+cmd("BZPOPMAX key [key ...] timeout", -3, "write noscript blocking fast", H["bzpopmax"],
+    keys=(1, -2, 1), since="5.0.0",
+    key_specs=(KeySpec(("RW", "access", "delete"), 1, -2),),
+    complexity="O(log(N)) with N being the number of elements in the sorted set.",
+    summary="Remove and return the member with the highest score from one or more sorted sets, "
+            "or block until one is available")
+cmd("BZMPOP timeout numkeys key [key ...] MIN | MAX [COUNT count]", -5,
+    "write blocking movablekeys", H["bzmpop"], since="7.0.0",
+    key_specs=(keynum(("RW", "access", "delete"), 2),),
+    complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number "
+               "of elements in the sorted set, and M being the number of elements popped.",
+    summary="Remove and return members with scores in a sorted set or block until one is "
+            "available")
 cmd("ZRANDMEMBER key [count [WITHSCORES]]", -2, "readonly", H["zrandmember"], keys=(1, 1, 1),
     since="6.2.0", key_flags=("RO", "access"), tips="nondeterministic_output",
     complexity="O(N) where N is the number of elements returned",
