@@ -28,7 +28,7 @@ from libc.limits cimport LLONG_MAX, LLONG_MIN
 
 from fastresp.core cimport Client, native
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command,
-                               reply_string_entry, key_changed, lookup_read)
+                               reply_string_entry, key_changed, lookup_read, key_event)
 from fastresp.keyspace cimport (Entry, Dict, KsState, EdictIter, T_HASH, ENC_LISTPACK,
                                 ENC_HT, LOOKUP_NONE, LOOKUP_WRITE, lookup, entry_type,
                                 entry_encoding, entry_key, entry_keylen, entry_new,
@@ -37,7 +37,8 @@ from fastresp.keyspace cimport (Entry, Dict, KsState, EdictIter, T_HASH, ENC_LIS
                                 dict_random, edict_new, edict_free, edict_find, edict_add,
                                 edict_unlink, edict_dup, edict_iter_init, edict_next,
                                 edict_iter_done, edict_shrink_if_sparse, edict_random_u64,
-                                register_type_ops, pair_fn)
+                                register_type_ops, pair_fn, notify_event, NOTIFY_HASH,
+                                NOTIFY_GENERIC)
 from fastresp.listpack cimport (LP, lpos, lp_new, lp_free, lp_dup, lp_first, lp_next, lp_skip,
                                 lp_get, lp_seek, lp_append, lp_replace, lp_delete, lp_find,
                                 lp_entry_size)
@@ -313,9 +314,13 @@ cdef int _hset_generic(Client c, bint hmset) except -1:
         created += hash_set(st, e, c.argv[i], c.argl[i], c.argv[i + 1], c.argl[i + 1])
         i += 2
     key_changed(c, 1)
+    # Redis replies first, then notifies (a subscribed RESP3 client sees that order)
     if hmset:
-        return reply_ok(&c.out)
-    return reply_int(&c.out, created)
+        reply_ok(&c.out)
+    else:
+        reply_int(&c.out, created)
+    key_event(c, NOTIFY_HASH, b"hset", c.argv[1], c.argl[1])
+    return 0
 
 
 # HSET key field value [field value ...]
@@ -346,7 +351,9 @@ cdef int cmd_hsetnx(Client c) except -1:
         return reply_int(&c.out, 0)
     hash_set(c.db.st, e, c.argv[2], c.argl[2], c.argv[3], c.argl[3])
     key_changed(c, 1)
-    return reply_int(&c.out, 1)
+    reply_int(&c.out, 1)
+    key_event(c, NOTIFY_HASH, b"hset", c.argv[1], c.argl[1])
+    return 0
 
 
 # HDEL key field [field ...]
@@ -372,6 +379,10 @@ cdef int cmd_hdel(Client c) except -1:
         edict_shrink_if_sparse(<Dict*>e.v.p)
     if deleted:
         key_changed(c, 1)
+        # the events come before the reply here
+        key_event(c, NOTIFY_HASH, b"hdel", c.argv[1], c.argl[1])
+        if e == NULL:
+            notify_event(c.db, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
     return reply_int(&c.out, deleted)
 
 
@@ -404,7 +415,9 @@ cdef int cmd_hincrby(Client c) except -1:
         db_insert(c.db, e, h)
     hash_set(c.db.st, e, c.argv[2], c.argl[2], out, vn)
     key_changed(c, 1)
-    return reply_int(&c.out, value)
+    reply_int(&c.out, value)
+    key_event(c, NOTIFY_HASH, b"hincrby", c.argv[1], c.argl[1])
+    return 0
 
 
 # HINCRBYFLOAT key field increment
@@ -437,7 +450,9 @@ cdef int cmd_hincrbyfloat(Client c) except -1:
         db_insert(c.db, e, h)
     hash_set(c.db.st, e, c.argv[2], c.argl[2], out, vn)
     key_changed(c, 1)
-    return reply_bulk(&c.out, out, vn)
+    reply_bulk(&c.out, out, vn)
+    key_event(c, NOTIFY_HASH, b"hincrbyfloat", c.argv[1], c.argl[1])
+    return 0
 
 
 # =============================================================================================

@@ -23,14 +23,16 @@ from libc.limits cimport LLONG_MIN
 from libc.stdint cimport uint64_t, uint32_t, int16_t, int32_t, int64_t, uintptr_t
 
 from fastresp.core cimport Client, native
-from fastresp.cmdutil cimport wrongtype, syntax_error, arg_ll, key_changed, lookup_read
+from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, key_changed, lookup_read,
+                               key_event)
 from fastresp.keyspace cimport (
     Entry, Db, Dict, KsState, EdictIter, Collected, elem_fn, T_SET, T_STRING, ENC_INT,
     ENC_INTSET, ENC_HT, LOOKUP_NONE, LOOKUP_WRITE, lookup, entry_new, entry_type,
     entry_encoding, entry_key, entry_keylen, entry_set_type, db_insert, db_unlink_free,
     db_delete, dict_size, dict_scan, dict_random, register_type_ops, edict_new, edict_free,
     edict_find, edict_add, edict_unlink, edict_delete, edict_dup, edict_iter_init, edict_next,
-    edict_iter_done, edict_shrink_if_sparse, edict_random_u64, free_value)
+    edict_iter_done, edict_shrink_if_sparse, edict_random_u64, free_value, notify_event,
+    NOTIFY_SET, NOTIFY_GENERIC)
 from fastresp.reply cimport (reply_int, reply_bulk, reply_bulk_ll, reply_null, reply_array,
                              reply_set, reply_raw, reply_defer, reply_set_deferred)
 from fastresp.util cimport (string2ll, ll2string, arg_is, glob_match, parse_scan_cursor,
@@ -448,6 +450,7 @@ cdef int cmd_sadd(Client c) except -1:
         added += set_add(c.db.st, e, c.argv[j], c.argl[j])
     if added:
         key_changed(c, added)
+        key_event(c, NOTIFY_SET, b"sadd", c.argv[1], c.argl[1])
     return reply_int(&c.out, added)
 
 
@@ -473,6 +476,9 @@ cdef int cmd_srem(Client c) except -1:
         edict_shrink_if_sparse(<Dict*>e.v.p)
     if removed:
         key_changed(c, 1)
+        key_event(c, NOTIFY_SET, b"srem", c.argv[1], c.argl[1])
+        if e == NULL:
+            notify_event(c.db, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
     return reply_int(&c.out, removed)
 
 
@@ -489,8 +495,10 @@ cdef int cmd_smove(Client c) except -1:
         return reply_int(&c.out, 1 if set_contains(src, c.argv[3], c.argl[3]) else 0)
     if not set_remove(src, c.argv[3], c.argl[3]):
         return reply_int(&c.out, 0)
+    key_event(c, NOTIFY_SET, b"srem", c.argv[1], c.argl[1])
     if set_length(src) == 0:
         db_delete(c.db, c.argv[1], c.argl[1])
+        notify_event(c.db, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
     elif entry_encoding(src) == ENC_HT:
         edict_shrink_if_sparse(<Dict*>src.v.p)
     if dst == NULL:
@@ -499,6 +507,8 @@ cdef int cmd_smove(Client c) except -1:
     key_changed(c, 1)
     if set_add(c.db.st, dst, c.argv[3], c.argl[3]):
         key_changed(c, 1)
+        # a destination that already had the member is neither signalled nor notified
+        key_event(c, NOTIFY_SET, b"sadd", c.argv[2], c.argl[2])
     return reply_int(&c.out, 1)
 
 
@@ -593,10 +603,13 @@ cdef int spop_with_count(Client c) except -1:
         return reply_empty_set(c)
     size = set_length(e)
     key_changed(c, count)
+    # "spop" goes out before the reply, the "del" of an emptied set after it
+    key_event(c, NOTIFY_SET, b"spop", c.argv[1], c.argl[1])
     if count >= size:
         # the whole set, as SUNION of it replies it; then the key goes
         sunion_diff(c, 1, 1, False, OP_UNION)
         db_delete(c.db, c.argv[1], c.argl[1])
+        notify_event(c.db, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
         return 0
     reply_set(&c.out, count)
     if entry_encoding(e) == ENC_INTSET:
@@ -676,6 +689,8 @@ cdef int cmd_spop(Client c) except -1:
         return reply_null(&c.out)
     if entry_type(e) != T_SET:
         return wrongtype(c)
+    # "spop" goes out before the reply, the "del" of an emptied set after it
+    key_event(c, NOTIFY_SET, b"spop", c.argv[1], c.argl[1])
     if entry_encoding(e) == ENC_INTSET:
         s = <IntSet*>e.v.p
         i = <uint32_t>rand_below(s.len)
@@ -686,11 +701,12 @@ cdef int cmd_spop(Client c) except -1:
         m = <Entry*>dict_random(d)
         reply_member(c, m)
         edict_delete(d, entry_key(m), entry_keylen(m))
+    key_changed(c, 1)
     if set_length(e) == 0:
         db_unlink_free(c.db, e, link, h)
+        notify_event(c.db, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
     elif entry_encoding(e) == ENC_HT:
         edict_shrink_if_sparse(<Dict*>e.v.p)
-    key_changed(c, 1)
     return 0
 
 
@@ -826,16 +842,15 @@ cdef int cmd_srandmember(Client c) except -1:
 # Set algebra: SINTER, SUNION, SDIFF and their STORE forms, SINTERCARD
 # =============================================================================================
 
-cdef int load_sets(Client c, int first, int nkeys, bint write, Entry** sets,
-                   int* missing) except -1:
-    """The sets of keys first..first+nkeys-1 (NULL when missing). 1 after WRONGTYPE."""
+cdef int load_sets(Client c, int first, int nkeys, Entry** sets, int* missing) except -1:
+    """The sets of keys first..first+nkeys-1 (NULL when missing). 1 after WRONGTYPE. Read
+    lookups even for the STORE forms (as Redis 7.0: a missing source is a `keymiss`)."""
     cdef uint64_t h
     cdef Entry* e
     cdef int j
     missing[0] = 0
     for j in range(nkeys):
-        e = lookup(c.db, c.argv[first + j], c.argl[first + j],
-                   LOOKUP_WRITE if write else LOOKUP_NONE, &h, NULL)
+        e = lookup(c.db, c.argv[first + j], c.argl[first + j], LOOKUP_NONE, &h, NULL)
         sets[j] = e
         if e == NULL:
             missing[0] += 1
@@ -845,9 +860,11 @@ cdef int load_sets(Client c, int first, int nkeys, bint write, Entry** sets,
     return 0
 
 
-cdef int store_result(Client c, Entry* res) except -1:
+cdef int store_result(Client c, Entry* res, const char* event, bint notify_first) except -1:
     """Put the detached set res (whose key is argv[1]) in place of the destination, or delete
-    the destination when res is empty; reply the size. Takes res."""
+    the destination when res is empty; reply the size. Takes res. The event (`event`, or
+    `del` for an emptied destination) goes out after the reply, as Redis does, except with
+    notify_first (SINTERSTORE with a missing source key notifies before replying)."""
     cdef uint64_t h
     cdef Entry** link
     cdef long long n = set_length(res) if res != NULL else 0
@@ -857,12 +874,20 @@ cdef int store_result(Client c, Entry* res) except -1:
     if n == 0:
         if res != NULL:
             free_detached(res)
-        if old != NULL:
-            key_changed(c, 1)
-        return reply_int(&c.out, 0)
+        if old == NULL:
+            return reply_int(&c.out, 0)
+        key_changed(c, 1)
+        if notify_first:
+            key_event(c, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
+            return reply_int(&c.out, 0)
+        reply_int(&c.out, 0)
+        key_event(c, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
+        return 0
     db_insert(c.db, res, h)
     key_changed(c, 1)
-    return reply_int(&c.out, n)
+    reply_int(&c.out, n)
+    key_event(c, NOTIFY_SET, event, c.argv[1], c.argl[1])
+    return 0
 
 
 cdef inline bint member_in(Entry* s, int enc, const char* p, size_t n, long long v) noexcept:
@@ -886,11 +911,11 @@ cdef int sinter_generic(Client c, int first, int nkeys, bint store, bint card_on
     if sets == NULL:
         raise MemoryError()
     try:
-        if load_sets(c, first, nkeys, store, sets, &missing):
+        if load_sets(c, first, nkeys, sets, &missing):
             return 0
         if missing:
             if store:
-                return store_result(c, NULL)
+                return store_result(c, NULL, b"sinterstore", True)
             if card_only:
                 return reply_int(&c.out, 0)
             return reply_empty_set(c)
@@ -937,7 +962,7 @@ cdef int sinter_generic(Client c, int first, int nkeys, bint store, bint card_on
         if store:
             t = res
             res = NULL
-            return store_result(c, t)
+            return store_result(c, t, b"sinterstore", False)
         return reply_set_at(c, at, count)
     finally:
         free(sets)
@@ -959,7 +984,7 @@ cdef int sunion_diff(Client c, int first, int nkeys, bint store, int op) except 
     if sets == NULL:
         raise MemoryError()
     try:
-        if load_sets(c, first, nkeys, store, sets, &missing):
+        if load_sets(c, first, nkeys, sets, &missing):
             return 0
         for j in range(1, nkeys):
             if sets[j] != NULL and sets[j] == sets[0]:
@@ -1041,7 +1066,8 @@ cdef int sunion_diff(Client c, int first, int nkeys, bint store, int op) except 
         if store:
             t = res
             res = NULL
-            return store_result(c, t)
+            return store_result(c, t, b"sunionstore" if op == OP_UNION else b"sdiffstore",
+                                False)
         reply_set(&c.out, count)
         return reply_members(c, res)
     finally:

@@ -37,10 +37,11 @@ from libc.math cimport isnan
 from libc.stdint cimport uint64_t
 
 from fastresp.core cimport Client, native
-from fastresp.cmdutil cimport wrongtype, syntax_error, arg_ll, key_changed
+from fastresp.cmdutil cimport wrongtype, syntax_error, arg_ll, key_changed, key_event
 from fastresp.keyspace cimport (Entry, T_STRING, T_LIST, T_SET, T_ZSET, T_HASH, ENC_LISTPACK,
                                 LOOKUP_NONE, LOOKUP_WRITE, lookup, db_insert, db_unlink_free,
-                                entry_type, entry_encoding, string_view, free_value)
+                                entry_type, entry_encoding, string_view, free_value,
+                                NOTIFY_LIST, NOTIFY_GENERIC)
 from fastresp.reply cimport reply_array, reply_bulk, reply_null, reply_int
 from fastresp.util cimport cstr_len, arg_is, LONG_STR_SIZE
 from fastresp.t_list cimport list_new_entry, list_push, list_length, list_foreach
@@ -471,12 +472,16 @@ cdef int _sort_generic(Client c, bint readonly) except -1:
         e = lookup(c.db, c.argv[store_arg], c.argl[store_arg], LOOKUP_WRITE, &h, &link)
         if e != NULL:
             db_unlink_free(c.db, e, link, h)
+        # the event ("sortstore", or "del" of a destination an empty result removed) goes out
+        # before the reply, as Redis does
         if ne != NULL:
             db_insert(c.db, ne, h)
             ne = NULL
             key_changed(c, outputlen)
+            key_event(c, NOTIFY_LIST, b"sortstore", c.argv[store_arg], c.argl[store_arg])
         elif e != NULL:
             key_changed(c, 1)
+            key_event(c, NOTIFY_GENERIC, b"del", c.argv[store_arg], c.argl[store_arg])
         return reply_int(&c.out, outputlen)
     finally:
         if ne != NULL:
