@@ -219,6 +219,7 @@ cdef int multi_exec(Core core, Client c) except -1:
     queued command's reply in one array."""
     cdef SavedCmd** queue
     cdef int n, i
+    cdef long long errors
     if c.flags & CLIENT_DIRTY_EXEC:
         multi_discard(core, c)
         return c.error_cstr(b"EXECABORT Transaction discarded because of previous errors.")
@@ -233,11 +234,15 @@ cdef int multi_exec(Core core, Client c) except -1:
     c.mbytes = 0
     c.mflags = 0
     c.flags = (c.flags & ~CLIENT_MULTI) | CLIENT_IN_EXEC
+    errors = c.errors
     try:
         reply_array(&c.out, n)
         for i in range(n):
             _run_saved(core, c, queue[i])
     finally:
+        # an error a queued command replies counts as that command's failure, not EXEC's
+        # (as Redis: commandstats show exec failed_calls only for EXECABORT)
+        c.errors = errors
         c.flags &= ~CLIENT_IN_EXEC
         for i in range(n):
             free(queue[i])

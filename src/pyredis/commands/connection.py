@@ -1,7 +1,8 @@
 """The connection group: PING, ECHO and SELECT are Cython; the rest is Python."""
 import hmac
+import time
 
-from fastresp.core import SetReply, Status, Verbatim
+from fastresp.core import NO_REPLY, SetReply, Status, Verbatim
 from fastresp.t_keys import HANDLERS as K
 
 from pyredis import errors
@@ -160,6 +161,12 @@ CLIENT_HELP = [
     "    Return information about client connections. Options:",
     "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
     "      Return clients of specified type.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
+    "REPLY (ON|OFF|SKIP)",
+    "    Control the replies sent to the current connection.",
     "SETNAME <name>",
     "    Assign the name <name> to the current connection.",
     "SETINFO <option> <value>",
@@ -364,6 +371,64 @@ def client_unblock(server, client, args):
         raise CommandError(errors.NOT_INTEGER)
     target = server.core.client_by_id(target_id)
     return int(target is not None and server.unblock_client(target, error))
+
+
+# CLIENT REPLY <ON | OFF | SKIP>
+@group.command("CLIENT REPLY (ON | OFF | SKIP)", 3, CLIENT_FLAGS, parent="client",
+               since="3.2.0", summary="Instruct the server whether to reply to commands")
+def client_reply(server, client, args):
+    # the core drops the replies (Client.reply_mode): OFF until ON, SKIP for the next command
+    mode = args[2].lower()
+    if mode == b"on":
+        client.reply_mode = "on"
+        return Status("OK")
+    if mode == b"off":
+        client.reply_mode = "off"
+        return NO_REPLY
+    if mode == b"skip":
+        if client.reply_mode != "off":      # SKIP changes nothing while replies are off
+            client.reply_mode = "skip"
+        return NO_REPLY
+    raise CommandError(errors.SYNTAX)
+
+
+PAUSE_KINDS = {b"write": 1, b"all": 2}      # fastresp.core's PAUSE_WRITE, PAUSE_ALL
+LLONG_MAX = (1 << 63) - 1
+PAUSE_MAX_MS = 10 ** 15                     # ~31700 years: keeps the core's microseconds in range
+
+
+# CLIENT PAUSE timeout [WRITE | ALL]
+@group.command("CLIENT PAUSE timeout [WRITE | ALL]", -3, "admin " + CLIENT_FLAGS,
+               parent="client", since="2.9.50",
+               summary="Stop processing commands from clients for some time")
+def client_pause(server, client, args):
+    if len(args) > 4:
+        raise CommandError(errors.subcommand_syntax(args))
+    kind = 2
+    if len(args) == 4:
+        kind = PAUSE_KINDS.get(args[3].lower())
+        if kind is None:
+            raise CommandError("ERR CLIENT PAUSE mode must be WRITE or ALL")
+    timeout = parse_ll(args[2])
+    if timeout is None:
+        raise CommandError("ERR timeout is not an integer or out of range")
+    if timeout < 0:
+        raise CommandError("ERR timeout is negative")
+    # Redis adds the timeout to the Unix time in ms: a sum past LLONG_MAX wraps into the past,
+    # and the pause ends as soon as it starts
+    if timeout > LLONG_MAX - int(time.time() * 1000):
+        timeout = 0
+    server.core.pause(min(timeout, PAUSE_MAX_MS), kind)
+    return Status("OK")
+
+
+# CLIENT UNPAUSE
+@group.command("CLIENT UNPAUSE", 2, "admin " + CLIENT_FLAGS, parent="client", since="6.2.0",
+               complexity="O(N) Where N is the number of paused clients",
+               summary="Resume processing of clients that were paused")
+def client_unpause(server, client, args):
+    server.core.unpause()
+    return Status("OK")
 
 
 # CLIENT TRACKINGINFO
