@@ -188,15 +188,20 @@ class EventListener:
 
 
 def collect_events(server, commands, flags: str = "KEA", setup=(), proto: int = 2,
-                   flush: bool = True, pattern: str = "__key*__:*"):
+                   flush: bool = True, pattern: str = "__key*__:*", pipeline: bool = False):
     """Run `commands` (tuples of arguments) on `server` with notify-keyspace-events `flags`;
-    returns (raw replies, [(channel, message), ...]) in the order the server sent them."""
+    returns (raw replies, [(channel, message), ...]) in the order the server sent them.
+    pipeline=True sends all the commands in one write (so nothing, e.g. the active expiry
+    cycle, runs between them: `SET k v PXAT 1` then a command meeting the expired key)."""
     with EventListener(server, flags=flags, setup=setup, flush=flush, pattern=pattern) as ev:
         c = server.raw()
         try:
             if proto == 3:
                 c.call("HELLO", "3")
-            replies = [c.call(*cmd) for cmd in commands]
+            if pipeline:
+                replies = c.pipeline([tuple(cmd) for cmd in commands])
+            else:
+                replies = [c.call(*cmd) for cmd in commands]
             events = ev.drain(c)
         finally:
             c.close()
@@ -204,11 +209,14 @@ def collect_events(server, commands, flags: str = "KEA", setup=(), proto: int = 
 
 
 def assert_same_events(ours, ref, commands, flags: str = "KEA", setup=(), proto: int = 2,
-                       check_replies: bool = True, pattern: str = "__key*__:*"):
+                       check_replies: bool = True, pattern: str = "__key*__:*",
+                       pipeline: bool = False):
     """Run the same script on pyredis (`ours`) and redis-server (`ref`); the event sequences
     (and, unless check_replies=False, the raw replies) must be identical. Returns the events."""
-    r1, e1 = collect_events(ours, commands, flags, setup, proto, pattern=pattern)
-    r2, e2 = collect_events(ref, commands, flags, setup, proto, pattern=pattern)
+    r1, e1 = collect_events(ours, commands, flags, setup, proto, pattern=pattern,
+                            pipeline=pipeline)
+    r2, e2 = collect_events(ref, commands, flags, setup, proto, pattern=pattern,
+                            pipeline=pipeline)
     if check_replies:
         for cmd, a, b in zip(commands, r1, r2):
             assert a == b, f"{cmd!r}: pyredis {a!r} != redis {b!r}"

@@ -8,8 +8,9 @@ from libc.stdint cimport uint64_t, uint32_t
 
 from fastresp.core cimport Client, native, CLIENT_PUBSUB
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, arg_int, error_with_command,
-                               key_changed, type_name)
+                               key_changed, key_event, type_name)
 from fastresp.keyspace cimport (
+    NOTIFY_GENERIC, NOTIFY_NEW, LOOKUP_NONOTIFY, notify_event, signal_modified,
     Entry, Db, Dict, Collected, T_STRING, ENC_RAW, ENC_INT, ENC_HT, ENC_LINKEDLIST, ENC_ZIPLIST,
     ENC_INTSET, ENC_SKIPLIST, ENC_EMBSTR, ENC_QUICKLIST, ENC_STREAM, ENC_LISTPACK, LOOKUP_NONE,
     LOOKUP_WRITE, LOOKUP_NOTOUCH, lookup, db_find, db_insert, db_unlink_free, db_detach,
@@ -40,6 +41,14 @@ cdef enum:
 
 cdef inline Entry* live(Client c, int i, int flags, uint64_t* h) noexcept:
     return lookup(c.db, c.argv[i], c.argl[i], flags, h, NULL)
+
+
+cdef inline int insert_new(Db* db, Entry* e, uint64_t h) except -1:
+    """Add a new key to db and announce it (the `new` event, which Redis sends from dbAdd:
+    before the command's own events)."""
+    db_insert(db, e, h)
+    notify_event(db, NOTIFY_NEW, b"new", entry_key(e), entry_keylen(e))
+    return 0
 
 
 cdef inline bint same_arg(Client c, int i, int j) noexcept:
@@ -116,6 +125,7 @@ cdef int cmd_del(Client c) except -1:
         e = lookup(c.db, c.argv[i], c.argl[i], LOOKUP_WRITE | LOOKUP_NOTOUCH, &h, &link)
         if e != NULL:
             db_unlink_free(c.db, e, link, h)
+            key_event(c, NOTIFY_GENERIC, b"del", c.argv[i], c.argl[i])
             n += 1
     if n:
         key_changed(c, n)
@@ -272,8 +282,10 @@ cdef int expire_generic(Client c, long long basetime, bint seconds) except -1:
             return reply_int(&c.out, 0)
     if when <= c.db.st.now_ms:
         db_unlink_free(c.db, e, link, h)
+        key_event(c, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
     else:
         set_expire(c.db, e, h, when)
+        key_event(c, NOTIFY_GENERIC, b"expire", c.argv[1], c.argl[1])
     key_changed(c, 1)
     return reply_int(&c.out, 1)
 
@@ -303,6 +315,7 @@ cdef int cmd_persist(Client c) except -1:
     cdef uint64_t h
     cdef Entry* e = live(c, 1, LOOKUP_WRITE, &h)
     if e != NULL and remove_expire(c.db, e, h):
+        key_event(c, NOTIFY_GENERIC, b"persist", c.argv[1], c.argl[1])
         key_changed(c, 1)
         return reply_int(&c.out, 1)
     return reply_int(&c.out, 0)
@@ -332,10 +345,15 @@ cdef int rename_generic(Client c, bint nx) except -1:
     meta = moved.meta
     db_insert(c.db, moved, h2)
     moved.meta = meta
+    notify_event(c.db, NOTIFY_NEW, b"new", c.argv[2], c.argl[2])
     if when != -1:
         set_expire(c.db, moved, h2, when)
     db_find(c.db, c.argv[1], c.argl[1], h1, &link)
     db_unlink_free(c.db, src, link, h1)
+    signal_modified(c.db, c.argv[1], c.argl[1])
+    signal_modified(c.db, c.argv[2], c.argl[2])
+    notify_event(c.db, NOTIFY_GENERIC, b"rename_from", c.argv[1], c.argl[1])
+    notify_event(c.db, NOTIFY_GENERIC, b"rename_to", c.argv[2], c.argl[2])
     key_changed(c, 1)
     return reply_int(&c.out, 1) if nx else reply_ok(&c.out)
 
@@ -384,9 +402,11 @@ cdef int cmd_copy(Client c) except -1:
             return reply_int(&c.out, 0)
         db_delete(dst, c.argv[2], c.argl[2])
     copy = entry_dup(src, c.argv[2], c.argl[2])
-    db_insert(dst, copy, hd)
+    insert_new(dst, copy, hd)
     if when != -1:
         set_expire(dst, copy, hd, when)
+    signal_modified(dst, c.argv[2], c.argl[2])
+    notify_event(dst, NOTIFY_GENERIC, b"copy_to", c.argv[2], c.argl[2])
     key_changed(c, 1)
     return reply_int(&c.out, 1)
 
@@ -414,8 +434,13 @@ cdef int cmd_move(Client c) except -1:
     meta = e.meta
     db_insert(dst, e, h)
     e.meta = meta
+    notify_event(dst, NOTIFY_NEW, b"new", c.argv[1], c.argl[1])
     if when != -1:
         set_expire(dst, e, h, when)
+    signal_modified(c.db, c.argv[1], c.argl[1])
+    signal_modified(dst, c.argv[1], c.argl[1])
+    notify_event(c.db, NOTIFY_GENERIC, b"move_from", c.argv[1], c.argl[1])
+    notify_event(dst, NOTIFY_GENERIC, b"move_to", c.argv[1], c.argl[1])
     key_changed(c, 1)
     return reply_int(&c.out, 1)
 
@@ -550,7 +575,7 @@ cdef int cmd_scan(Client c) except -1:
 
 cdef Entry* object_target(Client c, uint64_t* h) except? NULL:
     """OBJECT's key lookup: null reply when missing."""
-    cdef Entry* e = lookup(c.db, c.argv[2], c.argl[2], LOOKUP_NOTOUCH, h, NULL)
+    cdef Entry* e = lookup(c.db, c.argv[2], c.argl[2], LOOKUP_NOTOUCH | LOOKUP_NONOTIFY, h, NULL)
     if e == NULL:
         reply_null(&c.out)
     return e

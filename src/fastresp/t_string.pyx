@@ -11,8 +11,9 @@ from libc.limits cimport LLONG_MAX, LLONG_MIN
 
 from fastresp.core cimport Client, native
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command,
-                               reply_string_entry, key_changed)
+                               reply_string_entry, key_changed, key_event)
 from fastresp.keyspace cimport (Entry, Str, Db, T_STRING, ENC_INT, ENC_RAW, ENC_EMBSTR,
+                                NOTIFY_STRING, NOTIFY_GENERIC, NOTIFY_NEW, notify_event,
                                 LOOKUP_NONE, LOOKUP_WRITE, lookup, entry_type, entry_encoding,
                                 entry_key, entry_keylen, str_bytes, str_new, str_reserve,
                                 entry_new, entry_new_string, entry_set_string, entry_set_int,
@@ -52,6 +53,14 @@ cdef long long LLONG_MIN_V = LLONG_MIN
 # =============================================================================================
 # Shared pieces
 # =============================================================================================
+
+cdef inline int insert_new(Client c, Entry* e, uint64_t h) except -1:
+    """Add a new key to the client's database and announce it (the `new` event, which Redis
+    sends from dbAdd: before the command's own event)."""
+    db_insert(c.db, e, h)
+    notify_event(c.db, NOTIFY_NEW, b"new", entry_key(e), entry_keylen(e))
+    return 0
+
 
 cdef int parse_options(Client c, int first, int kind, int* flags, int* expire_arg) except -1:
     """Parse SET's (or GETEX's) options from argument `first` on; 1 after a syntax error."""
@@ -124,7 +133,7 @@ cdef inline Entry* store_string(Client c, const char* k, size_t kn, const char* 
     cdef Entry* e = lookup(c.db, k, kn, LOOKUP_WRITE, &h, &link)
     if e == NULL:
         e = entry_new_string(k, kn, v, vn, allow_int)
-        db_insert(c.db, e, h)
+        insert_new(c, e, h)
     else:
         if not keepttl:
             remove_expire(c.db, e, h)
@@ -168,13 +177,15 @@ cdef int set_generic(Client c, int flags, int expire_arg, int value_arg, bint re
         return 0
     if e == NULL:
         e = entry_new_string(c.argv[1], c.argl[1], c.argv[value_arg], c.argl[value_arg])
-        db_insert(c.db, e, h)
+        insert_new(c, e, h)
     else:
         if not (flags & OPT_KEEPTTL):
             remove_expire(c.db, e, h)
         e = entry_set_string(c.db, e, link, h, c.argv[value_arg], c.argl[value_arg])
+    key_event(c, NOTIFY_STRING, b"set", c.argv[1], c.argl[1])
     if expire_arg > 0:
         set_expire(c.db, e, h, when)
+        notify_event(c.db, NOTIFY_GENERIC, b"expire", c.argv[1], c.argl[1])
     key_changed(c, 1)
     if not (flags & OPT_GET):
         if reply_int_style:
@@ -260,6 +271,7 @@ cdef int cmd_getset(Client c) except -1:
     if reply_old_value(c, c.argv[1], c.argl[1]):
         return 0
     store_string(c, c.argv[1], c.argl[1], c.argv[2], c.argl[2], False)
+    key_event(c, NOTIFY_STRING, b"set", c.argv[1], c.argl[1])
     key_changed(c, 1)
     return 0
 
@@ -275,6 +287,7 @@ cdef int cmd_getdel(Client c) except -1:
         return wrongtype(c)
     reply_string_entry(c, e)
     db_unlink_free(c.db, e, link, h)
+    key_event(c, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
     key_changed(c, 1)
     return 0
 
@@ -301,12 +314,15 @@ cdef int cmd_getex(Client c) except -1:
     reply_string_entry(c, e)
     if (flags & (OPT_EXAT | OPT_PXAT)) and when <= c.db.st.now_ms:
         db_unlink_free(c.db, e, link, h)
+        key_event(c, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
         key_changed(c, 1)
     elif expire_arg > 0:
         set_expire(c.db, e, h, when)
+        key_event(c, NOTIFY_GENERIC, b"expire", c.argv[1], c.argl[1])
         key_changed(c, 1)
     elif flags & OPT_PERSIST:
         if remove_expire(c.db, e, h):
+            key_event(c, NOTIFY_GENERIC, b"persist", c.argv[1], c.argl[1])
             key_changed(c, 1)
     return 0
 
@@ -340,6 +356,7 @@ cdef int cmd_mset(Client c) except -1:
         return 0
     for i in range(1, c.argc, 2):
         store_string(c, c.argv[i], c.argl[i], c.argv[i + 1], c.argl[i + 1], False)
+        key_event(c, NOTIFY_STRING, b"set", c.argv[i], c.argl[i])
     key_changed(c, (c.argc - 1) // 2)
     return reply_ok(&c.out)
 
@@ -355,6 +372,7 @@ cdef int cmd_msetnx(Client c) except -1:
             return reply_int(&c.out, 0)
     for i in range(1, c.argc, 2):
         store_string(c, c.argv[i], c.argl[i], c.argv[i + 1], c.argl[i + 1], False)
+        key_event(c, NOTIFY_STRING, b"set", c.argv[i], c.argl[i])
     key_changed(c, (c.argc - 1) // 2)
     return reply_int(&c.out, 1)
 
@@ -372,7 +390,7 @@ cdef int cmd_append(Client c) except -1:
         return 0
     if e == NULL:
         e = entry_new_string(c.argv[1], c.argl[1], c.argv[2], vn)
-        db_insert(c.db, e, h)
+        insert_new(c, e, h)
         total = vn
     else:
         total = string_length(e)
@@ -382,6 +400,7 @@ cdef int cmd_append(Client c) except -1:
         memcpy(str_bytes(s) + s.len, c.argv[2], vn)
         s.len += vn
         total = s.len
+    key_event(c, NOTIFY_STRING, b"append", c.argv[1], c.argl[1])
     key_changed(c, 1)
     return reply_int(&c.out, <long long>total)
 
@@ -456,7 +475,7 @@ cdef int cmd_setrange(Client c) except -1:
         e = entry_new(c.argv[1], c.argl[1], 0)
         entry_set_type(e, T_STRING, ENC_RAW)
         e.v.p = s
-        db_insert(c.db, e, h)
+        insert_new(c, e, h)
     else:
         if vn == 0:
             return reply_int(&c.out, <long long>string_length(e))
@@ -469,6 +488,7 @@ cdef int cmd_setrange(Client c) except -1:
         memset(str_bytes(s) + s.len, 0, <size_t>offset + vn - s.len)
         s.len = <size_t>offset + vn
     memcpy(str_bytes(s) + offset, c.argv[3], vn)
+    key_event(c, NOTIFY_STRING, b"setrange", c.argv[1], c.argl[1])
     key_changed(c, 1)
     return reply_int(&c.out, <long long>s.len)
 
@@ -501,9 +521,10 @@ cdef int incr_by(Client c, long long incr) except -1:
         e = entry_new(c.argv[1], c.argl[1], 0)
         entry_set_type(e, T_STRING, ENC_INT)
         e.v.i = value
-        db_insert(c.db, e, h)
+        insert_new(c, e, h)
     else:
         entry_set_int(c.db, e, link, h, value)
+    key_event(c, NOTIFY_STRING, b"incrby", c.argv[1], c.argl[1])
     key_changed(c, 1)
     return reply_int(&c.out, value)
 
@@ -565,9 +586,10 @@ cdef int cmd_incrbyfloat(Client c) except -1:
     n = ld2string_human(out, MAX_LONG_DOUBLE_CHARS, value)
     if e == NULL:
         e = entry_new_string(c.argv[1], c.argl[1], out, n, False)
-        db_insert(c.db, e, h)
+        insert_new(c, e, h)
     else:
         entry_set_string(c.db, e, link, h, out, n, False)
+    key_event(c, NOTIFY_STRING, b"incrbyfloat", c.argv[1], c.argl[1])
     key_changed(c, 1)
     return reply_bulk(&c.out, out, n)
 
