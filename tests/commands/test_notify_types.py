@@ -94,7 +94,8 @@ SORT_SCRIPT = [
     ("SORT", "l", "BY", "nosort", "GET", "#"), ("SORT", "l", "GET", "o_*", "LIMIT", "0", "0"),
 ]
 
-READ_SETUP = [("SET", "str", "v"), ("HSET", "h", "a", "1"), ("SADD", "s", "1", "2")]
+READ_SETUP = [("SET", "str", "v"), ("HSET", "h", "a", "1"), ("SADD", "s", "1", "2"),
+              ("RPUSH", "l", "b", "a")]
 READ_SCRIPT = [
     ("HGET", "nokey", "a"), ("HGET", "h", "zz"), ("HMGET", "nokey", "a", "b"), ("HLEN", "nokey"),
     ("HEXISTS", "nokey", "a"), ("HSTRLEN", "nokey", "a"), ("HGETALL", "nokey"),
@@ -107,6 +108,13 @@ READ_SCRIPT = [
     ("SUNION", "nokey", "s", "nok2"), ("SDIFF", "nokey", "s"), ("SDIFF", "s", "nokey"),
     ("SINTERCARD", "2", "nokey", "s"), ("SINTERCARD", "2", "s", "nokey"),
     ("SINTER", "nokey", "str"), ("SCARD", "s"), ("SISMEMBER", "s", "9"),
+    # argument errors: found before or after the lookup, as in Redis
+    ("HSCAN", "nokey", "x"), ("SSCAN", "nokey", "x"), ("HSCAN", "nokey", "0", "COUNT", "0"),
+    ("SSCAN", "nokey", "0", "BAD"), ("HRANDFIELD", "nokey", "x"),
+    ("HRANDFIELD", "nokey", "1", "bad"), ("SRANDMEMBER", "nokey", "x"),
+    ("SINTERCARD", "2", "nokey", "s", "LIMIT", "-1"), ("SINTERCARD", "3", "nokey", "s"),
+    ("SORT", "nokey", "LIMIT", "x", "1"), ("SORT", "nokey", "BAD"),
+    ("SORT", "l", "BY", "w_*", "LIMIT", "0", "1"),
     # write commands look keys up without a keymiss
     ("HDEL", "nokey", "a"), ("SREM", "nokey", "a"), ("SPOP", "nokey"), ("SPOP", "nokey", "2"),
     ("SMOVE", "nokey", "nok2", "a"),
