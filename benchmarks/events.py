@@ -31,6 +31,7 @@ PUBLISH and MULTI/EXEC ratio pyredis/redis >= 0.7, BLPOP p50 pyredis/redis
 import argparse
 import multiprocessing as mp
 import os
+import select
 import selectors
 import shlex
 import socket
@@ -41,7 +42,7 @@ import time
 
 import benchutil
 from bench import parse_csv_output, parse_requests
-from benchutil import (HOST, RespError, Server, ServerError, encode_command,
+from benchutil import (HOST, Server, ServerError, encode_command,
                        fmt_num, log, print_table)
 from cpu import cpu_seconds
 
@@ -376,12 +377,14 @@ def multi_worker(port, nconns, depth, sets, value, seconds, barrier, conn,
         barrier.abort()
         conn.send((0, 0, 0.0, 0.0, "setup: %s" % e))
         return
-    sel = selectors.DefaultSelector()
-    bufs = {}
+    # epoll directly and bytes per connection: the loop must cost the
+    # client less than the transaction costs the server.
+    ep = select.epoll()
+    conns = {}                  # fd -> [socket, partial reply bytes]
     for s in socks:
         s.setblocking(False)
-        bufs[s] = bytearray()
-        sel.register(s, selectors.EVENT_READ)
+        ep.register(s.fileno(), select.EPOLLIN)
+        conns[s.fileno()] = [s, b""]
     total_len = len(want)
     try:
         barrier.wait(60)
@@ -398,8 +401,9 @@ def multi_worker(port, nconns, depth, sets, value, seconds, barrier, conn,
     outstanding = len(socks)
     now = t0
     while outstanding and error is None:
-        for key, _ in sel.select(1.0):
-            s = key.fileobj
+        for fd, _ in ep.poll(1.0):
+            st = conns[fd]
+            s = st[0]
             try:
                 data = s.recv(65536)
             except BlockingIOError:
@@ -407,15 +411,16 @@ def multi_worker(port, nconns, depth, sets, value, seconds, barrier, conn,
             if not data:
                 error = "connection closed"
                 break
-            buf = bufs[s]
-            buf += data
-            if len(buf) < total_len:
+            if st[1]:
+                data = st[1] + data
+            if len(data) < total_len:
+                st[1] = data
                 continue
-            if buf != want:
+            st[1] = b""
+            if data != want:
                 error = "EXEC pipeline reply %r, expected %r" % (
-                    bytes(buf[:200]), want[:200])
+                    data[:200], want[:200])
                 break
-            buf.clear()
             done += depth
             if now < deadline:
                 in_window += depth
@@ -493,66 +498,93 @@ def bench_multi_round(args, servers, results, rnd, depth):
     key = ("multi", None, depth)
     row = results.setdefault(key, new_result(None))
     row.setdefault("client_cpu", {})
-    if True:
-        pair = servers if rnd % 2 == 0 else servers[::-1]
-        line = []
-        for s in pair:
-            tps, cpu_us, cpus, err = multi_run(args, s, depth)
-            record(row, s.label, rnd, tps, cpu_us, err)
-            if err:
-                line.append("%s FAILED (%s)" % (s.label, err))
-                continue
-            row["client_cpu"].setdefault(s.label, []).append(cpus)
-            line.append("%s %s txn/s (server CPU %.1fs, client CPU %.1fs%s)"
-                        % (s.label, fmt_num(tps), cpus[1], cpus[0],
-                           " CLIENT-BOUND?" if cpus[0] >= cpus[1] else ""))
-        log("[multi %d SETs, %d conns/%d procs, depth %d, %gs, round %d] %s"
-            % (args.multi_sets, args.multi_conns, args.multi_procs, depth,
-               args.multi_seconds, rnd + 1, "; ".join(line)))
+    pair = servers if rnd % 2 == 0 else servers[::-1]
+    line = []
+    for s in pair:
+        tps, cpu_us, cpus, err = multi_run(args, s, depth)
+        record(row, s.label, rnd, tps, cpu_us, err)
+        if err:
+            line.append("%s FAILED (%s)" % (s.label, err))
+            continue
+        row["client_cpu"].setdefault(s.label, []).append(cpus)
+        line.append("%s %s txn/s (server CPU %.1fs, client CPU %.1fs%s)"
+                    % (s.label, fmt_num(tps), cpus[1], cpus[0],
+                       " CLIENT-BOUND?" if cpus[0] >= cpus[1] else ""))
+    log("[multi %d SETs, %d conns/%d procs, depth %d, %gs, round %d] %s"
+        % (args.multi_sets, args.multi_conns, args.multi_procs, depth,
+           args.multi_seconds, rnd + 1, "; ".join(line)))
 
 
 # --------------------------------------------------------------------------
 # BLPOP / LPUSH ping-pong
 
 
-def pingpong(server, n, warmup, gap_us, key=b"q"):
-    """n timed rounds -> (list of latencies in us, error)."""
+def pingpong(server, n, warmup, gap_us, check, key=b"q"):
+    """n rounds -> (latencies in us, rounds where A was not blocked yet,
+    server CPU us per round, error).
+
+    With `check`, B pipelines LLEN after its LPUSH: both servers hand the
+    pushed element to the blocked client right after LPUSH, so LLEN is 0
+    when A was blocked and 1 when the server had not run A's BLPOP yet (A
+    then pops the element itself).  Such rounds do not measure a wake-up
+    and are left out of the latencies (only counted).
+    """
     server.call("DEL", key)
     a, b = connect(server.port), connect(server.port)
     try:
         blpop = encode_command(b"BLPOP", key, b"0")
-        lpush = encode_command(b"LPUSH", key, b"x")
+        push = encode_command(b"LPUSH", key, b"x")
         want_a = b"*2\r\n$%d\r\n%s\r\n$1\r\nx\r\n" % (len(key), key)
-        want_b = b":1\r\n"
-        gap = gap_us * 1000
+        want_b, early_b = b":1\r\n", None
+        if check:
+            push += encode_command(b"LLEN", key)
+            want_b, early_b = b":1\r\n:0\r\n", b":1\r\n:1\r\n"
+        la = len(want_a)
+        gap = int(gap_us * 1000)
         clock = time.perf_counter_ns
         lat = []
+        early = 0
+        cpu0 = None
         for i in range(warmup + n):
+            if i == warmup:
+                cpu0 = cpu_seconds(server.server_pid)
             a.sendall(blpop)
             if gap:
                 t = clock() + gap
                 while clock() < t:
                     pass
             t0 = clock()
-            b.sendall(lpush)
-            got_a = a.recv(64)
+            b.sendall(push)
+            got_a = a.recv(256)
+            while len(got_a) < la and got_a:
+                got_a += a.recv(256)
             t1 = clock()
             if got_a != want_a:
-                got_a += a.recv(64) if len(got_a) < len(want_a) else b""
-                if got_a != want_a:
-                    return lat, "BLPOP reply %r, expected %r" % (got_a, want_a)
+                return lat, early, None, "BLPOP reply %r, expected %r" % (
+                    got_a, want_a)
             got_b = recv_exact(b, len(want_b))
             if got_b != want_b:
-                return lat, "LPUSH reply %r, expected %r" % (got_b, want_b)
+                if got_b != early_b:
+                    return lat, early, None, "LPUSH%s reply %r, expected %r" % (
+                        "+LLEN" if check else "", got_b, want_b)
+                if i >= warmup:
+                    early += 1
+                continue
             if i >= warmup:
                 lat.append((t1 - t0) / 1000.0)
+        cpu_us = (cpu_seconds(server.server_pid) - cpu0) / n * 1e6
         with server.client() as c:
             left = c.call("LLEN", key)
         if left != 0:
-            return lat, "LLEN %s after the ping-pong: %r" % (key, left)
-        return lat, None
+            return lat, early, None, "LLEN %s after the ping-pong: %r" % (
+                key, left)
+        if len(lat) < n / 2:
+            return lat, early, None, (
+                "A was not blocked yet when LPUSH ran in %d of %d rounds"
+                % (early, n))
+        return lat, early, cpu_us, None
     except (OSError, ConnectionError) as e:
-        return [], str(e)
+        return [], 0, None, str(e)
     finally:
         a.close()
         b.close()
@@ -568,20 +600,27 @@ def bench_blpop(args, servers, results):
     samples = {s.label: [] for s in servers}
     errors = {}
     p50s = {s.label: {} for s in servers}
+    earlies = {s.label: 0 for s in servers}
+    cpus = {s.label: [] for s in servers}
     for rnd in range(args.rounds):
         pair = servers if rnd % 2 == 0 else servers[::-1]
         line = []
         for s in pair:
-            lat, err = pingpong(s, per_round, args.pingpong_warmup,
-                                args.blpop_gap_us)
+            lat, early, cpu_us, err = pingpong(
+                s, per_round, args.pingpong_warmup, args.blpop_gap_us,
+                args.blpop_check)
             if err:
                 errors.setdefault(s.label, []).append(err)
                 line.append("%s FAILED (%s)" % (s.label, err))
                 continue
             samples[s.label] += lat
+            earlies[s.label] += early
+            cpus[s.label].append(cpu_us)
             p50s[s.label][rnd] = percentile(lat, 50)
-            line.append("%s p50 %.1f us p99 %.1f us" % (
-                s.label, percentile(lat, 50), percentile(lat, 99)))
+            line.append("%s p50 %.1f us p99 %.1f us (%d not blocked yet, "
+                        "server CPU %.1f us/round)" % (
+                            s.label, percentile(lat, 50), percentile(lat, 99),
+                            early, cpu_us))
         log("[blpop ping-pong n=%d round %d] %s"
             % (per_round, rnd + 1, "; ".join(line)))
     for metric, p in (("p50", 50), ("p99", 99)):
@@ -595,6 +634,9 @@ def bench_blpop(args, servers, results):
             row["pair"] = [p50s["pyredis"][r] / p50s["redis"][r]
                            for r in p50s["pyredis"] if r in p50s["redis"]]
         row["samples_n"] = {label: len(v) for label, v in samples.items()}
+        row["cpu"] = cpus if metric == "p50" else {"pyredis": [],
+                                                   "redis": []}
+        row["early"] = earlies
         results[("blpop", None, metric)] = row
 
 
@@ -655,6 +697,10 @@ def build_rows(args, results):
             if bound:
                 notes.append("client CPU >= server CPU with %s: the client "
                              "may be the bottleneck" % ", ".join(bound))
+        if test == "blpop" and args.blpop_check and metric == "p50":
+            notes.append("rounds left out because the LPUSH ran before A "
+                         "was blocked: " + ", ".join(
+                             "%s %d" % kv for kv in r["early"].items()))
         if test != "blpop":
             for label, lo_hi in (("pyredis", pyv), ("redis", rdv)):
                 if lo_hi and min(lo_hi) and max(lo_hi) / min(lo_hi) > 1.3:
@@ -744,6 +790,11 @@ def parse_args(argv=None):
     g.add_argument("--blpop-gap-us", type=float, default=0.0,
                    help="busy-wait between sending BLPOP on A and LPUSH on "
                         "B (not timed)")
+    g.add_argument("--no-blpop-check", dest="blpop_check",
+                   action="store_false",
+                   help="send LPUSH alone instead of LPUSH+LLEN (LLEN tells "
+                        "whether A was already blocked; rounds where it was "
+                        "not are left out)")
     g = ap.add_argument_group("targets")
     g.add_argument("--publish-target", type=float, default=0.7)
     g.add_argument("--multi-target", type=float, default=0.7)
@@ -827,6 +878,7 @@ def main(argv=None):
         "multi_procs": args.multi_procs, "multi_seconds": args.multi_seconds,
         "multi_depths": args.multi_depths, "multi_sets": args.multi_sets,
         "pingpongs": args.pingpongs, "blpop_gap_us": args.blpop_gap_us,
+        "blpop_check": args.blpop_check,
         "loadavg_before": load_before, "loadavg_after": load_after,
         "target_failures": failures,
         "runs": {" ".join(str(p) for p in k if p is not None):
