@@ -1473,10 +1473,8 @@ cdef int zrange_generic(Client c, int keyidx, bint store, int rangetype, int dir
     else:
         if parse_lex_range(c, minidx, maxidx, &lr):
             return 0
-    if store:
-        e = zlookup(c, keyidx, LOOKUP_WRITE, &kh, NULL)
-    else:
-        e = zlookup(c, keyidx, LOOKUP_NONE, &kh, NULL)
+    # a read lookup even for ZRANGESTORE's source, as Redis 7.0 (keymiss, hit/miss statistics)
+    e = zlookup(c, keyidx, LOOKUP_NONE, &kh, NULL)
     if e != NULL and entry_type(e) != T_ZSET:
         return wrongtype(c)
     lo = hi = 0
@@ -2107,7 +2105,7 @@ cdef int zsetop_generic(Client c, int dstidx, int numkeys_idx, int op, bint card
     try:
         for i in range(setnum):
             j = numkeys_idx + 1 + i
-            ke = zlookup(c, j, LOOKUP_WRITE if store else LOOKUP_NONE, &kh, NULL)
+            ke = zlookup(c, j, LOOKUP_NONE, &kh, NULL)   # a read, STORE too (as Redis 7.0)
             srcs[i].weight = 1.0
             srcs[i].order = i
             if ke == NULL:
