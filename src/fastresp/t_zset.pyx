@@ -29,7 +29,7 @@ from libc.string cimport memcpy, memcmp, strlen
 from libc.stdint cimport uint64_t, uint32_t
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 
-from fastresp.core cimport Client, native, block_for_keys
+from fastresp.core cimport Client, native, block_for_keys, CLIENT_REPROCESSING
 from fastresp.t_set cimport set_foreach, set_contains, set_length
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command, key_changed,
                               index_range, key_event, arg_timeout)
@@ -1751,7 +1751,7 @@ cdef int zmpop_generic(Client c, int nkidx, bint blocking) except -1:
         return 0
     for j in range(nkidx + 1, where):
         e = zlookup(c, j, LOOKUP_WRITE, &h, &link)
-        if e == NULL:
+        if e == NULL or (entry_type(e) != T_ZSET and c.flags & CLIENT_REPROCESSING):
             continue
         if entry_type(e) != T_ZSET:
             return wrongtype(c)
@@ -1773,6 +1773,9 @@ cdef int cmd_zmpop(Client c) except -1:
 # A blocking pop that finds no data blocks the client on its keys (block_for_keys); when one
 # of them gets a sorted set the core runs the same handler again, which then finds it (or
 # blocks on, keeping its place). In MULTI/EXEC it replies a null array at once, as Redis.
+# Run again (CLIENT_REPROCESSING), a handler passes over keys of another type where the first
+# run would reply WRONGTYPE: Redis 7.0 serves a waiter from the key that got a sorted set,
+# whatever its other keys hold meanwhile.
 # =============================================================================================
 
 cdef int bzpop_generic(Client c, bint pop_max) except -1:
@@ -1785,7 +1788,7 @@ cdef int bzpop_generic(Client c, bint pop_max) except -1:
         return 0
     for j in range(1, c.argc - 1):
         e = zlookup(c, j, LOOKUP_WRITE, &h, &link)
-        if e == NULL:
+        if e == NULL or (entry_type(e) != T_ZSET and c.flags & CLIENT_REPROCESSING):
             continue
         if entry_type(e) != T_ZSET:
             return wrongtype(c)

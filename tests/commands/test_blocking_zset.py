@@ -329,6 +329,25 @@ def test_other_types_do_not_serve(server, ref, proto):
 
 
 @protos
+def test_other_key_turned_wrong_type_while_blocked(server, ref, proto):
+    """A waiter whose earlier key became a string is still served from the key that got a
+    sorted set (no WRONGTYPE), as Redis 7.0."""
+    def scenario(admin, connect):
+        c = connect()
+        out = []
+        for cmd in (("BZPOPMIN", "k1", "k2", "0"), ("BZMPOP", "0", "2", "k1", "k2", "MAX")):
+            c.send(encode(*cmd))
+            wait_blocked(admin, 1)
+            out += [admin.call("SET", "k1", "v"), admin.call("ZADD", "k2", "1", "x"),
+                    c.read_reply(), admin.call("DEL", "k1")]
+        # and afterwards the string makes the same command fail at once
+        admin.call("SET", "k1", "v")
+        out.append(c.call("BZPOPMIN", "k1", "k2", "0"))
+        return out
+    both(server, ref, scenario, proto)
+
+
+@protos
 def test_databases_are_separate(server, ref, proto):
     def scenario(admin, connect):
         c = connect()
@@ -522,5 +541,18 @@ def test_redis_py_api(server, protocol):
         assert list(results["min"]) == [b"q", b"x", 1.0]
         assert results["mpop"][0] == b"q"
         assert [[m, float(s)] for m, s in results["mpop"][1]] == [[b"w", 3.0], [b"y", 2.0]]
+    finally:
+        r.close()
+
+
+def test_hot_path(server):
+    from tests.support import assert_no_python
+    r = server.client()
+    try:
+        r.flushall()
+        r.zadd("z", {f"m{i}": i for i in range(2000)})
+        assert_no_python(r, [["BZPOPMIN", "z", "0"], ["BZPOPMAX", "nokey", "z", "1"],
+                             ["BZMPOP", "0", "2", "nokey", "z", "MIN", "COUNT", "2"],
+                             ["BZPOPMIN", "z", "bad"]], repeat=100)
     finally:
         r.close()
