@@ -628,3 +628,31 @@ def test_many_blocked_clients_all_served_in_order(server):
         for c in cs:
             c.close()
         admin.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Hot path, and a known difference
+# ---------------------------------------------------------------------------------------------
+
+def test_blocking_pops_with_data_run_no_python(r):
+    r.set("s", "v")        # BLPOP s: WRONGTYPE, at once
+    support.assert_no_python(r, [
+        ["RPUSH", "k", "a", "b", "c", "d", "e"], ["BLPOP", "x", "k", "0"], ["BRPOP", "k", "1"],
+        ["BLMOVE", "k", "k2", "LEFT", "RIGHT", "0"], ["BRPOPLPUSH", "k2", "k", "0"],
+        ["BLMPOP", "0", "2", "x", "k", "LEFT", "COUNT", "2"], ["BLPOP", "s", "0"],
+        ["BLPOP", "k", "-1"],
+    ])
+
+
+@pytest.mark.xfail(strict=True, reason="the core re-runs the command without telling it which "
+                   "key became ready; Redis serves a client waiting on k1 k2 from the key that "
+                   "got data first (k2 here), the handler scans k1 first")
+def test_served_from_the_key_that_became_ready_first(server, ref):
+    @scenario
+    def run(cs):
+        a, b = cs.new(), cs.new()
+        a.send(encode("BLPOP", "k1", "k2", "0"))
+        wait_blocked(b, 1)
+        b.pipeline([("MULTI",), ("RPUSH", "k2", "a"), ("RPUSH", "k1", "b"), ("EXEC",)])
+        return a.read_reply()
+    assert run(server, ref) == b"*2\r\n$2\r\nk2\r\n$1\r\na\r\n"

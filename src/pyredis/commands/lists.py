@@ -10,6 +10,7 @@ cmd = group.native
 PUSH_CX = ("O(1) for each element added, so O(N) to add N elements when the command is called "
            "with multiple arguments.")
 POP_CX = "O(N) where N is the number of elements returned"
+BPOP_KEYS = (KeySpec(("RW", "access", "delete"), 1, -2),)   # every argument but the timeout
 MOVE_KEYS = (KeySpec(("RW", "access", "delete"), 1), KeySpec(("RW", "insert"), 2))
 
 cmd("LPUSH key element [element ...]", -3, "write denyoom fast", H["lpush"], keys=(1, 1, 1),
@@ -79,11 +80,11 @@ cmd("LMPOP numkeys key [key ...] LEFT | RIGHT [COUNT count]", -4, "write movable
                "returned.",
     summary="Pop elements from a list")
 cmd("BLPOP key [key ...] timeout", -3, "write noscript blocking", H["blpop"], keys=(1, -2, 1),
-    since="2.0.0", key_flags=("RW", "access", "delete"),
+    since="2.0.0", key_specs=BPOP_KEYS,
     complexity="O(N) where N is the number of provided keys.",
     summary="Remove and get the first element in a list, or block until one is available")
 cmd("BRPOP key [key ...] timeout", -3, "write noscript blocking", H["brpop"], keys=(1, -2, 1),
-    since="2.0.0", key_flags=("RW", "access", "delete"),
+    since="2.0.0", key_specs=BPOP_KEYS,
     complexity="O(N) where N is the number of provided keys.",
     summary="Remove and get the last element in a list, or block until one is available")
 cmd("BLMOVE source destination LEFT | RIGHT LEFT | RIGHT timeout", 6,
