@@ -180,6 +180,8 @@ cdef int multi_queue(Core core, Client c, Command* cmd) except -1:
     """Queue the current command of a client in MULTI and answer +QUEUED."""
     cdef SavedCmd** grown
     cdef SavedCmd* s
+    if c.flags & CLIENT_IN_EXEC:     # never reached: EXEC runs its commands directly
+        return core.execute(c, cmd)
     if c.mcount == c.mcap:
         c.mcap = c.mcap * 2 if c.mcap else 8
         grown = <SavedCmd**>realloc(c.mqueue, c.mcap * sizeof(SavedCmd*))
@@ -196,9 +198,10 @@ cdef int multi_queue(Core core, Client c, Command* cmd) except -1:
 
 cdef int multi_free_queue(Client c) noexcept:
     cdef int i
-    for i in range(c.mcount):
-        free(c.mqueue[i])
-    free(c.mqueue)
+    if c.mqueue != NULL:        # NULL while EXEC runs the queue (it owns the commands then)
+        for i in range(c.mcount):
+            free(c.mqueue[i])
+        free(c.mqueue)
     c.mqueue = NULL
     c.mcount = c.mcap = 0
     c.mbytes = 0
@@ -227,13 +230,14 @@ cdef int multi_exec(Core core, Client c) except -1:
         multi_discard(core, c)
         return reply_null_array(&c.out)
     unwatch_all(core, c)
+    # EXEC owns the queue from here; while it runs, the client still shows flags=x and
+    # multi=<queued> (as Redis: CLIENT INFO inside a transaction), mqueue being NULL
     queue = c.mqueue
     n = c.mcount
     c.mqueue = NULL
-    c.mcount = c.mcap = 0
-    c.mbytes = 0
+    c.mcap = 0
     c.mflags = 0
-    c.flags = (c.flags & ~CLIENT_MULTI) | CLIENT_IN_EXEC
+    c.flags |= CLIENT_IN_EXEC
     errors = c.errors
     try:
         reply_array(&c.out, n)
@@ -243,7 +247,9 @@ cdef int multi_exec(Core core, Client c) except -1:
         # an error a queued command replies counts as that command's failure, not EXEC's
         # (as Redis: commandstats show exec failed_calls only for EXECABORT)
         c.errors = errors
-        c.flags &= ~CLIENT_IN_EXEC
+        c.flags &= ~(CLIENT_IN_EXEC | CLIENT_MULTI)
+        c.mcount = 0
+        c.mbytes = 0
         for i in range(n):
             free(queue[i])
         free(queue)
