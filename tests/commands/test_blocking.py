@@ -337,6 +337,17 @@ def test_one_client_on_several_keys(server, ref):
     assert run(server, ref) == [True, b"*2\r\n$2\r\nk3\r\n$1\r\nx\r\n", 0, b":1\r\n"]
 
 
+def test_repeated_key_served_once(server, ref):
+    @scenario
+    def run(cs):
+        a, b = cs.new(), cs.new()
+        a.send(encode("BLPOP", "k", "k", "j", "k", "0"))
+        wait_blocked(b, 1)
+        b.call("RPUSH", "k", "x", "y")
+        return [a.read_reply(), b.call("LRANGE", "k", "0", "-1"), blocked_count(b)]
+    assert run(server, ref) == [b"*2\r\n$1\r\nk\r\n$1\r\nx\r\n", b"*1\r\n$1\r\ny\r\n", 0]
+
+
 def test_blmove_chain(server, ref):
     """A waits on k1 to move into k2, B waits on k2: one push to k1 serves both."""
     @scenario
