@@ -348,6 +348,41 @@ def test_other_key_turned_wrong_type_while_blocked(server, ref, proto):
 
 
 @protos
+def test_served_by_swapdb(server, ref, proto):
+    def scenario(admin, connect):
+        c = connect()
+        c.send(encode("BZPOPMAX", "k", "0"))
+        wait_blocked(admin, 1)
+        admin.call("SELECT", "1")
+        out = [admin.call("ZADD", "k", "1", "a", "2", "b"), admin.call("SWAPDB", "0", "1"),
+               c.read_reply()]
+        admin.call("SELECT", "0")
+        out.append(admin.call("ZRANGE", "k", "0", "-1"))
+        return out
+    both(server, ref, scenario, proto)
+
+
+@protos
+def test_client_pause_holds_blocking_pops(server, ref, proto):
+    """BZPOPMIN is a write: CLIENT PAUSE WRITE holds it back, then it runs (and blocks)."""
+    def scenario(admin, connect):
+        admin.call("ZADD", "k", "1", "a")
+        c = connect()
+        out = [admin.call("CLIENT", "PAUSE", "100000", "WRITE")]
+        c.send(encode("BZPOPMIN", "k", "0") + encode("BZPOPMIN", "k", "0"))
+        # (INFO blocked_clients of pyredis leaves paused clients out; CLIENT LIST shows them)
+        deadline = time.time() + 3
+        while b" flags=b " not in admin.call("CLIENT", "LIST") and time.time() < deadline:
+            time.sleep(0.002)
+        out.append(admin.call("CLIENT", "UNPAUSE"))
+        out.append(c.read_reply())
+        wait_blocked(admin, 1)
+        out += [admin.call("ZADD", "k", "2", "b"), c.read_reply()]
+        return out
+    both(server, ref, scenario, proto)
+
+
+@protos
 def test_databases_are_separate(server, ref, proto):
     def scenario(admin, connect):
         c = connect()
