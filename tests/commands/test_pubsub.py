@@ -716,3 +716,64 @@ def test_command_docs_match_redis(server, ref, name):
                                        "yet (pyredis/commands/docs.py)")
 def test_command_docs_psubscribe_block(server, ref):
     assert docs_of(server, "psubscribe") == docs_of(ref, "psubscribe")
+
+
+# ---------------------------------------------------------------------------------------------
+# A random mix of subscriptions, publishes and closes on both servers
+# ---------------------------------------------------------------------------------------------
+
+PONGS = (b"+PONG\r\n", b"*2\r\n$4\r\npong\r\n$0\r\n\r\n")
+
+
+def until_pong(client) -> list:
+    frames = []
+    while True:
+        f = client.read_reply()
+        if f in PONGS:
+            return frames
+        frames.append(f)
+
+
+def test_random_mix(twins, request):
+    import random
+    rnd = random.Random(4)
+    base = uniq(request)
+    names = [base + x for x in ("a", "b", "ab", "")]
+    patterns = [base + x for x in ("a*", "?", "*", "[ab]")]
+    subs = [twins() for _ in range(4)]
+    pub = twins()
+    for step in range(200):
+        op = rnd.random()
+        s = rnd.choice(subs)
+        some = rnd.sample(names, rnd.randint(1, 3))
+        if op < 0.15:
+            s.send("SUBSCRIBE", *some)
+        elif op < 0.25:
+            s.send("UNSUBSCRIBE", *some)
+        elif op < 0.35:
+            s.send("PSUBSCRIBE", *rnd.sample(patterns, rnd.randint(1, 2)))
+        elif op < 0.42:
+            s.send("PUNSUBSCRIBE", *rnd.sample(patterns, rnd.randint(1, 2)))
+        elif op < 0.5:
+            s.send("SSUBSCRIBE", *some)
+        elif op < 0.55:
+            s.send("SUNSUBSCRIBE", *some)
+        elif op < 0.57:
+            s.send("RESET")
+        elif op < 0.59:
+            i = subs.index(s)
+            s.close()
+            subs[i] = twins()
+            continue
+        elif op < 0.85:
+            pub.check("PUBLISH", rnd.choice(names), f"m{step}")
+        else:
+            pub.check("SPUBLISH", rnd.choice(names), f"s{step}")
+        for t in subs:
+            t.send("PING")
+            ours, ref = until_pong(t.ours), until_pong(t.ref)
+            assert sorted(ours) == sorted(ref), step
+    # the counts agree once both servers have seen the closed connections go
+    for sub in ("NUMSUB", "SHARDNUMSUB"):
+        assert wait_for(lambda: pub.ours.call("PUBSUB", sub, *names) ==
+                        pub.ref.call("PUBSUB", sub, *names))
