@@ -31,7 +31,16 @@ room, else into the neighbour when the position is at the node's edge and the ne
 room, else the node is split at the position. Deleting frees nodes that become empty.
 
 Blocking pops. The pops are functions taking the Entry and the side that write the reply
-(list_pop_reply, list_mpop_reply, list_move): BLPOP & co. serve a waiting client with them.
+(list_pop_reply, list_mpop_reply, list_move; list_popped does the bookkeeping after a pop).
+BLPOP, BRPOP, BLMPOP, BLMOVE and BRPOPLPUSH pop at once when a key has data; else they block
+the client through the core's block_for_keys, and the core runs the same handler again when one
+of the keys gets a list (a blocked command run again skips keys of other types). Inside
+MULTI/EXEC they do not block: the pops reply a null array, the moves a null bulk, as Redis.
+
+Events. Every write emits Redis 7.0's keyspace notifications in Redis's order and signals
+WATCHers through cmdutil.key_event: lpush/rpush once per command, lpop/rpop once per pop
+command, linsert, lset, lrem (when something was removed), ltrim, then `del` (generic) when
+the list was emptied; LMOVE emits the destination's push before the source's pop.
 
 The value object never points back at its Entry (RENAME/MOVE move it); the type ops registered
 at import free it and deep-copy it (COPY). HANDLERS maps each command name to its handler;
