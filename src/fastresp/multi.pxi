@@ -85,6 +85,20 @@ cdef int _cmd_exec(Client c) except -1:
     return multi_exec(c.core, c)
 
 
+cdef int exec_abort(Client c, const char* msg, size_t n) except -1:
+    """EXEC refused before running (wrong arity, NOAUTH, a RESP2 subscribed client): the
+    transaction is discarded (and the keys unwatched), in MULTI or not, and the error becomes
+    "EXECABORT Transaction discarded because of: <msg without its ERR prefix>" (Redis 7.0).
+    For core.pyx's rejection paths when c.lastcmd is EXEC."""
+    cdef bytes text
+    if n >= 4 and msg[0] == c'E' and msg[1] == c'R' and msg[2] == c'R' and msg[3] == c' ':
+        msg += 4
+        n -= 4
+    multi_discard(c.core, c)
+    text = b"EXECABORT Transaction discarded because of: " + PyBytes_FromStringAndSize(msg, n)
+    return c.error(text, len(text))
+
+
 # ----- DISCARD
 cdef int _cmd_discard(Client c) except -1:
     if not (c.flags & CLIENT_MULTI):

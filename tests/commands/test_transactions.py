@@ -112,6 +112,16 @@ def test_exec_rejected_is_execabort(d):
                  ("GET", "k")])
 
 
+@pytest.mark.xfail(strict=True, reason="core.pyx call(): a rejected EXEC must answer "
+                   "EXECABORT and discard the transaction (see the transactions report)")
+def test_exec_rejected_in_resp2_subscribed_client(server, ref):
+    d = support.Differential(server, ref)
+    try:
+        d.check_all([("SUBSCRIBE", "tx-sub"), ("EXEC",), ("UNSUBSCRIBE",), ("EXEC",)])
+    finally:
+        d.close()
+
+
 def test_empty_transaction(d):
     d.check_all([("MULTI",), ("EXEC",), ("MULTI",), ("DISCARD",), ("EXEC",)])
 
