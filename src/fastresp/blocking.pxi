@@ -49,7 +49,7 @@ cdef int block_for_keys(Client c, int first, int count, int step, long long time
     c.flags |= CLIENT_BLOCKED
     c.bseq += 1
     core.blocked_count += 1
-    if timeout_ms > 0:
+    if timeout_ms > 0 and timeout_ms < (9223372036854775807 - monotonic_us()) // 1000:
         c.bdeadline_us = monotonic_us() + timeout_ms * 1000
         heappush(core.timeouts, (c.bdeadline_us, c.bseq, c))
         core.timeout_table_count += 1
@@ -153,6 +153,7 @@ cdef int serve_ready_keys(Core core) except -1:
     cdef Entry** link
     cdef bytes key
     cdef int dbi
+    cdef bint served
     while core.ready_keys:
         ready = core.ready_keys
         core.ready_keys = []
@@ -173,7 +174,12 @@ cdef int serve_ready_keys(Core core) except -1:
                            &h, NULL)
                 if e == NULL or entry_type(e) != c.btype:
                     break
-                if not _reprocess(core, c):
+                c.bready = key
+                try:
+                    served = _reprocess(core, c)
+                finally:
+                    c.bready = None
+                if not served:
                     break
     return 0
 

@@ -1,5 +1,6 @@
 # The server core: connections (Client), the command table, dispatch and the event loop.
 from cpython.object cimport PyObject
+from libc.string cimport memcmp
 from fastresp.reply cimport ReplyBuf
 from fastresp.parser cimport ParseState, ParseLimits
 from fastresp.keyspace cimport Keyspace, Db
@@ -138,6 +139,7 @@ cdef class Client:
     cdef public dict patterns
     cdef public dict shard_channels
     cdef public long long obuf_soft_since_ms  # when the output buffer went over the soft limit
+    cdef bytes bready                # while a blocked command runs again: the key that is ready
 
     cdef int error(self, const char* msg, size_t n) except -1
     cdef int error_cstr(self, const char* msg) except -1
@@ -253,4 +255,20 @@ cdef enum:
 
 # ----- for command handlers
 cdef int block_for_keys(Client c, int first, int count, int step, long long timeout_ms, int btype) except -1
+
+
+cdef inline int ready_key_position(Client c, int first, int count, int step) noexcept:
+    """For a blocked command run again because a key got data: the position (0..count-1) of
+    that key among the command's keys, so the handler tries it first (Redis serves a waiter
+    from the key that became ready); 0 otherwise."""
+    cdef int i, j
+    cdef Py_ssize_t n
+    if c.bready is None:
+        return 0
+    n = len(c.bready)
+    for i in range(count):
+        j = first + i * step
+        if <Py_ssize_t>c.argl[j] == n and memcmp(c.argv[j], <const char*>c.bready, n) == 0:
+            return i
+    return 0
 cdef SavedCmd* saved_cmd_new(Command* cmd, int argc, const char** argv, size_t* argl) except NULL

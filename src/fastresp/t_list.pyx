@@ -51,7 +51,8 @@ from libc.string cimport memcpy
 from libc.limits cimport LLONG_MIN
 from libc.stdint cimport uint64_t, uint32_t
 
-from fastresp.core cimport Client, native, block_for_keys, CLIENT_REPROCESSING
+from fastresp.core cimport (Client, native, block_for_keys, ready_key_position,
+                            CLIENT_REPROCESSING)
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command, key_changed,
                               index_range, key_event, arg_timeout)
 from fastresp.keyspace cimport (Entry, Db, KsState, T_LIST, ENC_QUICKLIST, LOOKUP_NONE,
@@ -1041,14 +1042,16 @@ cdef int _pop_first(Client c, int first, int nkeys, int step, bint tail, long lo
     ...: replies [key, element] (count < 0) or [key, [elements]] (mpop) and returns 1;
     replies WRONGTYPE and returns 1 when a key before it holds another type; returns 0 (and
     replies nothing) when every key is missing. A blocked command run again because a key got
-    data skips keys of other types (Redis serves it from the list key that became ready)."""
+    data starts with that key and skips keys of other types (Redis serves it from the list key
+    that became ready)."""
     cdef uint64_t h
     cdef Entry** link
     cdef Entry* e
     cdef int i, j
     cdef bint again = (c.flags & CLIENT_REPROCESSING) != 0
+    cdef int start = ready_key_position(c, first, nkeys, step)
     for i in range(nkeys):
-        j = first + i * step
+        j = first + ((i + start) % nkeys) * step
         e = lookup(c.db, c.argv[j], c.argl[j], LOOKUP_WRITE, &h, &link)
         if e == NULL:
             continue

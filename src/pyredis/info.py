@@ -220,7 +220,7 @@ def section_stats(s) -> list:
         ("keyspace_misses", ks["keyspace_misses"]),
         ("pubsub_channels", pubsub_counts()[0]),
         ("pubsub_patterns", pubsub_counts()[1]),
-        ("pubsubshard_channels", 0),
+        ("pubsubshard_channels", pubsub_counts()[2]),
         ("latest_fork_usec", 0),
         ("total_forks", 0),
         ("migrate_cached_sockets", 0),

@@ -402,7 +402,7 @@ class Server:
                 errors="replace").lower()), None)
         if spec is None:
             raise CommandError("ERR Invalid command specified")
-        if not spec.key_specs:
+        if not spec.key_specs or all("not_key" in ks.flags for ks in spec.key_specs):
             raise CommandError("ERR The command has no key arguments")
         argc = len(args)
         if (spec.arity > 0 and argc != spec.arity) or argc < -spec.arity:

@@ -655,9 +655,6 @@ def test_blocking_pops_with_data_run_no_python(r):
     ])
 
 
-@pytest.mark.xfail(strict=True, reason="the core re-runs the command without telling it which "
-                   "key became ready; Redis serves a client waiting on k1 k2 from the key that "
-                   "got data first (k2 here), the handler scans k1 first")
 def test_served_from_the_key_that_became_ready_first(server, ref):
     @scenario
     def run(cs):

@@ -741,8 +741,6 @@ def test_command_docs_match_redis(server, ref, name):
     assert docs_of(server, name) == docs_of(ref, name)
 
 
-@pytest.mark.xfail(strict=True, reason="COMMAND DOCS does not honour a spec's doc_arguments "
-                                       "yet (pyredis/commands/docs.py)")
 def test_command_docs_psubscribe_block(server, ref):
     assert docs_of(server, "psubscribe") == docs_of(ref, "psubscribe")
 

@@ -145,12 +145,17 @@ def _convert(items, spec, keys) -> list[dict]:
 
 def arguments(spec: CommandSpec) -> list[dict]:
     """The arguments of a command, as COMMAND DOCS describes them."""
+    if spec.doc_arguments is not None:
+        return [_finish(dict(arg)) for arg in spec.doc_arguments]
     words = _tokens(spec.usage)
     skip = 2 if spec.parent else 1
     options = _Parser(words[skip:]).alts()
     # "X | Y" at the top level is one required choice
     items = options[0] if len(options) == 1 else [("group", options, False)]
     return [_finish(arg) for arg in _convert(items, spec, [])]
+
+
+FLAG_ORDER = ("optional", "multiple", "multiple_token")   # as Redis lists argument flags
 
 
 def _finish(arg: dict) -> dict:
@@ -160,7 +165,8 @@ def _finish(arg: dict) -> dict:
         if key in arg:
             out[key] = arg[key]
     if "flags" in arg:
-        out["flags"] = SetReply(Status(flag) for flag in arg["flags"])
+        order = sorted(arg["flags"], key=FLAG_ORDER.index)
+        out["flags"] = SetReply(Status(flag) for flag in order)
     if "arguments" in arg:
         out["arguments"] = [_finish(a) for a in arg["arguments"]]
     return out

@@ -16,14 +16,13 @@ cmd("SUBSCRIBE channel [channel ...]", -2, SUB_FLAGS, H["subscribe"],
 cmd("UNSUBSCRIBE [channel [channel ...]]", -1, SUB_FLAGS, H["unsubscribe"],
     complexity="O(N) where N is the number of clients already subscribed to a channel.",
     summary="Stop listening for messages posted to the given channels")
-psubscribe = cmd(
-    "PSUBSCRIBE pattern [pattern ...]", -2, SUB_FLAGS, H["psubscribe"],
-    complexity="O(N) where N is the number of patterns the client is already subscribed to.",
-    summary="Listen for messages published to channels matching the given patterns")
 # Redis documents PSUBSCRIBE's argument as a block holding the pattern, which the usage
-# grammar cannot express: COMMAND DOCS takes this instead of the usage line's arguments.
-psubscribe.doc_arguments = [{"name": "pattern", "type": "block", "flags": ["multiple"],
-                             "arguments": [{"name": "pattern", "type": "pattern"}]}]
+# grammar cannot express: COMMAND DOCS takes doc_arguments instead of the usage line's.
+cmd("PSUBSCRIBE pattern [pattern ...]", -2, SUB_FLAGS, H["psubscribe"],
+    complexity="O(N) where N is the number of patterns the client is already subscribed to.",
+    summary="Listen for messages published to channels matching the given patterns",
+    doc_arguments=[{"name": "pattern", "type": "block", "flags": ["multiple"],
+                    "arguments": [{"name": "pattern", "type": "pattern"}]}])
 cmd("PUNSUBSCRIBE [pattern [pattern ...]]", -1, SUB_FLAGS, H["punsubscribe"],
     complexity="O(N+M) where N is the number of patterns the client is already subscribed "
                "and M is the number of total patterns subscribed in the system (by any client).",

@@ -127,6 +127,8 @@ class CommandSpec:
     getkeys: object = None         # fn(args) -> [(key, flags)] when the key specs cannot find
                                    # the keys (SORT's STORE), as Redis's getkeys_proc
     group_category: bool = True    # the group implies an ACL category (not for SORT)
+    doc_arguments: list | None = None  # COMMAND DOCS arguments when the usage grammar cannot
+                                       # express them (PSUBSCRIBE's block)
 
     @property
     def fullname(self) -> str:
@@ -186,7 +188,7 @@ class Group:
 
     def _make(self, usage, arity, flags, handler, *, keys=(0, 0, 0), since=None, summary="",
               complexity="O(1)", acl="", tips="", key_flags=None, key_specs=None,
-              parent=None, getkeys=None, group_category=True) -> CommandSpec:
+              parent=None, getkeys=None, group_category=True, doc_arguments=None) -> CommandSpec:
         words = usage.split()
         name = (words[1] if parent else words[0]).lower()
         first, last, step = keys
@@ -200,7 +202,8 @@ class Group:
                            complexity=complexity, handler=handler, first_key=first,
                            last_key=last, key_step=step, acl=tuple(acl.split()),
                            tips=tuple(tips.split()), key_specs=tuple(key_specs),
-                           getkeys=getkeys, group_category=group_category)
+                           getkeys=getkeys, group_category=group_category,
+                           doc_arguments=doc_arguments)
         if parent:
             container = self._containers[parent]
             spec.parent = container
