@@ -42,7 +42,7 @@ import time
 
 import benchutil
 from bench import parse_csv_output, parse_requests
-from benchutil import (HOST, Server, ServerError, encode_command,
+from benchutil import (HOST, RespError, Server, ServerError, encode_command,
                        fmt_num, log, print_table)
 from cpu import cpu_seconds
 
@@ -79,6 +79,20 @@ def recv_exact(sock, n):
 def pin(cpu):
     if cpu is not None:
         os.sched_setaffinity(0, {cpu})
+
+
+def guarded(server, fn, *a):
+    """fn(*a), whose last result is an error or None; a connection error or
+    a server that died becomes that error (the other results None)."""
+    try:
+        return fn(*a)
+    except (OSError, ConnectionError, ServerError, RespError) as e:
+        if server.alive():
+            err = "%s: %s" % (type(e).__name__, e)
+        else:
+            err = "server died (exit code %s)" % server.proc.returncode
+        n = {publish_run: 3, multi_run: 4, pingpong: 4}[fn]
+        return (None,) * (n - 1) + (err,)
 
 
 def commandstats_calls(server, command):
@@ -331,8 +345,16 @@ def bench_publish(args, servers, results):
                     row = results.setdefault(key, new_result(n))
                     line = []
                     for s in pair:
-                        rps, cpu_us, err = publish_run(args, s, drains[s.label],
-                                                       subs, pipe, n)
+                        if not s.alive():
+                            drains.pop(s.label).stop()
+                            s.restart()
+                            drains[s.label] = Drain(
+                                s.port, subs, args.channel.encode(),
+                                args.drain_procs if subs > 1 else 1,
+                                CLIENT_CPU if args.taskset else None)
+                        rps, cpu_us, err = guarded(
+                            s, publish_run, args, s, drains[s.label], subs,
+                            pipe, n)
                         record(row, s.label, rnd, rps, cpu_us, err)
                         line.append("%s %s" % (s.label, err and "FAILED (%s)"
                                                % err or fmt_num(rps)))
@@ -436,7 +458,8 @@ def multi_worker(port, nconns, depth, sets, value, seconds, barrier, conn,
     for s in socks:
         s.close()
     conn.send((in_window, done, elapsed,
-               (c1.user - c0.user) + (c1.system - c0.system), error))
+               (c1.user - c0.user) + (c1.system - c0.system), error,
+               c1.user - c0.user))
 
 
 def multi_run(args, server, depth):
@@ -483,10 +506,11 @@ def multi_run(args, server, depth):
     done = sum(o[1] for o in out)
     elapsed = max(o[2] for o in out)
     client_cpu = sum(o[3] for o in out)
+    client_user = sum(o[5] for o in out)
     if not done or elapsed <= 0:
         return None, None, None, "no transaction completed"
     return (in_window / elapsed, (cpu1 - cpu0) / done * 1e6,
-            (client_cpu, cpu1 - cpu0), None)
+            (client_cpu, cpu1 - cpu0, client_user), None)
 
 
 def bench_multi(args, servers, results):
@@ -502,14 +526,17 @@ def bench_multi_round(args, servers, results, rnd, depth):
     pair = servers if rnd % 2 == 0 else servers[::-1]
     line = []
     for s in pair:
-        tps, cpu_us, cpus, err = multi_run(args, s, depth)
+        if not s.alive():
+            s.restart()
+        tps, cpu_us, cpus, err = guarded(s, multi_run, args, s, depth)
         record(row, s.label, rnd, tps, cpu_us, err)
         if err:
             line.append("%s FAILED (%s)" % (s.label, err))
             continue
         row["client_cpu"].setdefault(s.label, []).append(cpus)
-        line.append("%s %s txn/s (server CPU %.1fs, client CPU %.1fs%s)"
-                    % (s.label, fmt_num(tps), cpus[1], cpus[0],
+        line.append("%s %s txn/s (server CPU %.1fs, client CPU %.1fs of "
+                    "which user %.1fs%s)"
+                    % (s.label, fmt_num(tps), cpus[1], cpus[0], cpus[2],
                        " CLIENT-BOUND?" if cpus[0] >= cpus[1] else ""))
     log("[multi %d SETs, %d conns/%d procs, depth %d, %gs, round %d] %s"
         % (args.multi_sets, args.multi_conns, args.multi_procs, depth,
@@ -607,9 +634,11 @@ def bench_blpop(args, servers, results):
         pair = servers if rnd % 2 == 0 else servers[::-1]
         line = []
         for s in pair:
-            lat, early, cpu_us, err = pingpong(
-                s, per_round, args.pingpong_warmup, args.blpop_gap_us,
-                args.blpop_check)
+            if not s.alive():
+                s.restart()
+            lat, early, cpu_us, err = guarded(
+                s, pingpong, s, per_round, args.pingpong_warmup,
+                args.blpop_gap_us, args.blpop_check)
             if err:
                 errors.setdefault(s.label, []).append(err)
                 line.append("%s FAILED (%s)" % (s.label, err))
@@ -696,10 +725,10 @@ def build_rows(args, results):
                  for label, e in r["errors"].items()]
         if test == "multi" and r.get("client_cpu"):
             bound = [label for label, v in r["client_cpu"].items()
-                     if any(c >= s for c, s in v)]
+                     if any(c >= s for c, s, _ in v)]
             shares = ", ".join(
                 "%s client/server CPU %.2f" % (label, statistics.median(
-                    [c / s for c, s in v if s]))
+                    [c / s for c, s, _ in v if s]))
                 for label, v in r["client_cpu"].items() if v)
             notes.append(shares)
             if bound:
