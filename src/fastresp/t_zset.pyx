@@ -29,7 +29,8 @@ from libc.string cimport memcpy, memcmp, strlen
 from libc.stdint cimport uint64_t, uint32_t
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 
-from fastresp.core cimport Client, native, block_for_keys, CLIENT_REPROCESSING
+from fastresp.core cimport (Client, native, block_for_keys, ready_key_position,
+                            CLIENT_REPROCESSING)
 from fastresp.t_set cimport set_foreach, set_contains, set_length
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command, key_changed,
                               index_range, key_event, arg_timeout)
@@ -1719,7 +1720,7 @@ cdef int parse_numkeys(Client c, int idx, long long* numkeys) except -1:
 cdef int zmpop_generic(Client c, int nkidx, bint blocking) except -1:
     """ZMPOP (numkeys at argument 1) and BZMPOP (timeout at 1, numkeys at 2)."""
     cdef long long numkeys, count = -1, ms = 0
-    cdef int j, where
+    cdef int i, j, where, start
     cdef bint pop_max
     cdef uint64_t h
     cdef Entry** link
@@ -1749,7 +1750,9 @@ cdef int zmpop_generic(Client c, int nkidx, bint blocking) except -1:
         count = 1
     if blocking and arg_timeout(c, 1, &ms):
         return 0
-    for j in range(nkidx + 1, where):
+    start = ready_key_position(c, nkidx + 1, <int>numkeys, 1) if blocking else 0
+    for i in range(<int>numkeys):
+        j = nkidx + 1 + (i + start) % <int>numkeys
         e = zlookup(c, j, LOOKUP_WRITE, &h, &link)
         if e == NULL or (entry_type(e) != T_ZSET and c.flags & CLIENT_REPROCESSING):
             continue
@@ -1773,20 +1776,23 @@ cdef int cmd_zmpop(Client c) except -1:
 # A blocking pop that finds no data blocks the client on its keys (block_for_keys); when one
 # of them gets a sorted set the core runs the same handler again, which then finds it (or
 # blocks on, keeping its place). In MULTI/EXEC it replies a null array at once, as Redis.
-# Run again (CLIENT_REPROCESSING), a handler passes over keys of another type where the first
-# run would reply WRONGTYPE: Redis 7.0 serves a waiter from the key that got a sorted set,
-# whatever its other keys hold meanwhile.
+# Run again (CLIENT_REPROCESSING), a handler starts with the key that became ready
+# (ready_key_position) and passes over keys of another type where the first run would reply
+# WRONGTYPE: Redis 7.0 serves a waiter from the key that got a sorted set, whatever its other
+# keys hold meanwhile.
 # =============================================================================================
 
 cdef int bzpop_generic(Client c, bint pop_max) except -1:
     cdef long long ms
-    cdef int j
+    cdef int i, j, start, nkeys = c.argc - 2
     cdef uint64_t h
     cdef Entry** link
     cdef Entry* e
     if arg_timeout(c, c.argc - 1, &ms):
         return 0
-    for j in range(1, c.argc - 1):
+    start = ready_key_position(c, 1, nkeys, 1)
+    for i in range(nkeys):
+        j = 1 + (i + start) % nkeys
         e = zlookup(c, j, LOOKUP_WRITE, &h, &link)
         if e == NULL or (entry_type(e) != T_ZSET and c.flags & CLIENT_REPROCESSING):
             continue

@@ -268,18 +268,23 @@ def test_multi_exec_serves_after_exec(server, ref, proto):
     both(server, ref, scenario, proto)
 
 
-@pytest.mark.xfail(strict=True, reason="blocking.pxi runs the command again, which pops the "
-                   "first non-empty key in argument order; Redis 7.0 pops the key that became "
-                   "ready first (Redis 7.2 behaves like pyredis)")
-def test_served_from_the_key_that_became_ready(server, ref):
+@protos
+def test_served_from_the_key_that_became_ready(server, ref, proto):
+    """Redis 7.0 serves a waiter from the key that became ready first, not the first key in
+    argument order (Redis 7.2 changed this)."""
     def scenario(admin, connect):
         c = connect()
-        c.send(encode("BZPOPMIN", "k1", "k2", "0"))
-        wait_blocked(admin, 1)
-        out = admin.pipeline([("MULTI",), ("ZADD", "k2", "1", "x"), ("ZADD", "k1", "1", "y"),
-                              ("EXEC",)])
-        return out + [c.read_reply()]
-    both(server, ref, scenario)
+        out = []
+        for cmd in (("BZPOPMIN", "k1", "k2", "k3", "0"),
+                    ("BZMPOP", "0", "3", "k1", "k2", "k3", "MAX", "COUNT", "5")):
+            c.send(encode(*cmd))
+            wait_blocked(admin, 1)
+            out += admin.pipeline([("MULTI",), ("ZADD", "k3", "1", "x", "2", "w"),
+                                   ("ZADD", "k1", "1", "y"), ("EXEC",)])
+            out.append(c.read_reply())
+            out.append(admin.call("DEL", "k1", "k2", "k3"))
+        return out
+    both(server, ref, scenario, proto)
 
 
 @protos
