@@ -157,6 +157,7 @@ def test_in_multi_does_not_block(d):
 
 def test_command_info(d):
     d.check("COMMAND", "INFO", "BZPOPMIN", "BZPOPMAX", "BZMPOP")
+    d.check("COMMAND", "DOCS", "BZMPOP", "ZMPOP")
     d.check("COMMAND", "GETKEYS", "BZPOPMIN", "a", "b", "c", "0")
     d.check("COMMAND", "GETKEYS", "BZMPOP", "0", "2", "a", "b", "MIN")
 

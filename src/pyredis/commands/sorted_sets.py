@@ -13,6 +13,24 @@ def keynum(flags, index):
     return KeynumSpec(tuple(flags), index)
 
 
+def mpop_doc_args(blocking):
+    """COMMAND DOCS arguments of ZMPOP/BZMPOP (the usage grammar reads the top-level
+    "MIN | MAX" as a choice between the whole halves of the line)."""
+    args = [{"name": "timeout", "type": "double"}] if blocking else []
+    return args + [
+        {"name": "numkeys", "type": "integer"},
+        {"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
+        {"name": "where", "type": "oneof",
+         "arguments": [{"name": "min", "type": "pure-token", "token": "MIN"},
+                       {"name": "max", "type": "pure-token", "token": "MAX"}]},
+        {"name": "count", "type": "integer", "token": "COUNT", "flags": ["optional"]}]
+
+
+# BZPOPMIN/BZPOPMAX: the timeout is a double
+BZPOP_DOC_ARGS = [{"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
+                  {"name": "timeout", "type": "double"}]
+
+
 RANGE_CX = ("O(log(N)+M) with N being the number of elements in the sorted set and M the number "
             "of elements returned.")
 BY_CX = ("O(log(N)+M) with N being the number of elements in the sorted set and M the number "
@@ -114,24 +132,25 @@ cmd("ZPOPMAX key [count]", -2, "write fast", H["zpopmax"], keys=(1, 1, 1), since
     summary="Remove and return members with the highest scores in a sorted set")
 cmd("ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]", -4, "write movablekeys", H["zmpop"],
     since="7.0.0", key_specs=(keynum(("RW", "access", "delete"), 1),),
+    doc_arguments=mpop_doc_args(False),
     complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number "
                "of elements in the sorted set, and M being the number of elements popped.",
     summary="Remove and return members with scores in a sorted set")
 cmd("BZPOPMIN key [key ...] timeout", -3, "write noscript blocking fast", H["bzpopmin"],
     keys=(1, -2, 1), since="5.0.0",
-    key_specs=(KeySpec(("RW", "access", "delete"), 1, -2),),
+    key_specs=(KeySpec(("RW", "access", "delete"), 1, -2),), doc_arguments=BZPOP_DOC_ARGS,
     complexity="O(log(N)) with N being the number of elements in the sorted set.",
     summary="Remove and return the member with the lowest score from one or more sorted sets, "
             "or block until one is available")
 cmd("BZPOPMAX key [key ...] timeout", -3, "write noscript blocking fast", H["bzpopmax"],
     keys=(1, -2, 1), since="5.0.0",
-    key_specs=(KeySpec(("RW", "access", "delete"), 1, -2),),
+    key_specs=(KeySpec(("RW", "access", "delete"), 1, -2),), doc_arguments=BZPOP_DOC_ARGS,
     complexity="O(log(N)) with N being the number of elements in the sorted set.",
     summary="Remove and return the member with the highest score from one or more sorted sets, "
             "or block until one is available")
 cmd("BZMPOP timeout numkeys key [key ...] MIN | MAX [COUNT count]", -5,
     "write blocking movablekeys", H["bzmpop"], since="7.0.0",
-    key_specs=(keynum(("RW", "access", "delete"), 2),),
+    key_specs=(keynum(("RW", "access", "delete"), 2),), doc_arguments=mpop_doc_args(True),
     complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number "
                "of elements in the sorted set, and M being the number of elements popped.",
     summary="Remove and return members with scores in a sorted set or block until one is "
