@@ -270,7 +270,7 @@ cdef bint pause_applies(Core core, Client c, Command* cmd) noexcept:
     cdef unsigned long long mask = CMD_WRITE | CMD_MAY_REPLICATE
     if core.pause_kind == PAUSE_ALL:
         return True
-    if cmd.flags & mask:
+    if cmd.flags & mask or cmd.role & ROLE_PAUSED_BY_WRITE:
         return True
     return (cmd.role & ROLE_EXEC) != 0 and cmd.native == _cmd_exec and (c.mflags & mask) != 0
 
@@ -321,7 +321,11 @@ cdef int _call_saved(Core core, Client c, SavedCmd* s) except -1:
     c.argl = s.argl
     c.argc = s.argc
     try:
-        core.call(c)
+        if c.flags & CLIENT_REPLY_MODES:
+            _call_with_reply_mode(core, c)
+        else:
+            core.call(c)
+            _skip_next_reply(c)
     finally:
         c.argv = argv
         c.argl = argl

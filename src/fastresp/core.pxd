@@ -53,11 +53,13 @@ cdef enum:
     CLIENT_REPROCESSING = 1 << 18       # a blocked command runs again because a key is ready
     CLIENT_STILL_BLOCKED = 1 << 19      # set by block_for_keys while reprocessing
     CLIENT_DENY_BLOCKING = CLIENT_MULTI | CLIENT_IN_EXEC
+    CLIENT_REPLY_MODES = CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP_NEXT | CLIENT_REPLY_SKIP
 
 # What the core must know of a command beyond its flags (Command.role).
 cdef enum:
     ROLE_EXEC = 1 << 0          # EXEC, DISCARD, MULTI, WATCH, QUIT, RESET: never queued
     ROLE_PUBSUB_CONTEXT = 1 << 1  # allowed to a RESP2 client in subscribed mode
+    ROLE_PAUSED_BY_WRITE = 1 << 2  # held by CLIENT PAUSE WRITE beyond write commands (PUBLISH)
 
 ctypedef int (*cmd_fn)(Client c) except -1
 ctypedef int (*client_fn)(Client c) except -1
@@ -214,6 +216,10 @@ cdef class Core:
     cdef public long long obuf_pubsub_hard      # client-output-buffer-limit pubsub (bytes)
     cdef public long long obuf_pubsub_soft
     cdef public long long obuf_pubsub_soft_seconds
+    # CLIENT REPLY OFF/SKIP: the client whose running command's reply is being dropped, and
+    # where that reply starts (pub/sub frames it gets meanwhile are moved before it)
+    cdef Client reply_muted
+    cdef size_t reply_mark
 
     cdef Command* lookup(self, const char* name, size_t n) noexcept
     cdef int call(self, Client c) except -1
@@ -272,3 +278,12 @@ cdef inline int ready_key_position(Client c, int first, int count, int step) noe
             return i
     return 0
 cdef SavedCmd* saved_cmd_new(Command* cmd, int argc, const char** argv, size_t* argl) except NULL
+cdef int move_push_frame(Core core, Client c, size_t start) except -1
+
+
+cdef inline int keep_pushed(Core core, Client c, size_t start) except -1:
+    """A pub/sub frame was written to c at [start, end): if c's own command is running with
+    its reply dropped (CLIENT REPLY OFF/SKIP), keep the frame anyway, as Redis 7.0 does."""
+    if c is core.reply_muted:
+        return move_push_frame(core, c, start)
+    return 0

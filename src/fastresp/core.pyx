@@ -391,7 +391,7 @@ cdef class Client:
 
     @reply_mode.setter
     def reply_mode(self, str mode):
-        self.flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP_NEXT)
+        self.flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP_NEXT | CLIENT_REPLY_SKIP)
         if mode == "off":
             self.flags |= CLIENT_REPLY_OFF
         elif mode == "skip":
@@ -484,6 +484,8 @@ cdef int _fill_command(Command* cmd, object spec, Command* parent) except -1:
     if spec.fullname in ("subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe",
                          "sunsubscribe", "ping", "quit", "reset"):
         cmd.role |= ROLE_PUBSUB_CONTEXT
+    if spec.fullname in ("publish", "spublish"):
+        cmd.role |= ROLE_PAUSED_BY_WRITE
     cmd.nsubs = len(spec.subcommands)
     cmd.subs = NULL
     if cmd.nsubs:
@@ -685,6 +687,8 @@ cdef class Core:
         if FR_UNLIKELY(self.auth_required and not c.authenticated and not (cmd.flags & CMD_NO_AUTH)):
             cmd.rejected_calls += 1
             _flag_transaction(c)
+            if cmd.native == _cmd_exec:
+                return exec_abort(c, ERR_NOAUTH, strlen(ERR_NOAUTH))
             return c.error_cstr(ERR_NOAUTH)
         if FR_UNLIKELY(c.flags & (CLIENT_MULTI | CLIENT_PUBSUB) or self.pause_kind):
             return self._call_in_state(c, cmd)
@@ -720,7 +724,6 @@ cdef class Core:
         cdef long long start = self.clock_us if self.clock_us else monotonic_us()
         cdef long long end
         cdef long long errors = c.errors
-        cdef size_t mark = c.out.len
         c.cmd = cmd
         c.flags |= CLIENT_IN_CALL
         try:
@@ -735,8 +738,6 @@ cdef class Core:
             self._internal_error(c, exc)
         finally:
             c.flags &= ~CLIENT_IN_CALL
-        if FR_UNLIKELY(c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_REPLY_SKIP_NEXT)):
-            _apply_reply_mode(c, mark)
         end = monotonic_us()
         if self.clock_us:
             self.clock_us = end
@@ -871,7 +872,12 @@ cdef class Core:
                     c.argv[i] = buf + c.ps.start + c.ps.aoff[i]
                     c.argl[i] = c.ps.alen[i]
                 c.argc = c.ps.argc
-                self.call(c)
+                if FR_UNLIKELY(c.flags & CLIENT_REPLY_MODES):
+                    _call_with_reply_mode(self, c)
+                else:
+                    self.call(c)
+                    if FR_UNLIKELY(c.flags & CLIENT_REPLY_SKIP_NEXT):
+                        _skip_next_reply(c)      # that was CLIENT REPLY SKIP
                 c.argc = 0
             parse_next_command(&c.ps)
         return 0
@@ -1259,6 +1265,11 @@ cdef class Core:
         return {0: None, PAUSE_WRITE: "write", PAUSE_ALL: "all"}[self.pause_kind]
 
     @property
+    def postponed_count(self):
+        """Clients whose command CLIENT PAUSE holds back (INFO counts them as blocked)."""
+        return len(self.postponed)
+
+    @property
     def watching_keys(self):
         return sum(len(t) for t in self.watched_keys)
 
@@ -1285,15 +1296,48 @@ cdef inline void _flag_transaction(Client c) noexcept:
         c.flags |= CLIENT_DIRTY_EXEC
 
 
-cdef int _apply_reply_mode(Client c, size_t mark) except -1:
-    """CLIENT REPLY OFF/SKIP: drop what the command replied. SKIP covers one command: the
-    one after CLIENT REPLY SKIP (as Redis's resetClient)."""
-    if c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP) and c.out.len >= mark:
-        c.out.len = mark
-    c.flags &= ~CLIENT_REPLY_SKIP
+cdef int _call_with_reply_mode(Core core, Client c) except -1:
+    """Dispatch under CLIENT REPLY OFF/SKIP: whatever the command (or its rejection) replied
+    is dropped. SKIP covers one executed command, the one after CLIENT REPLY SKIP; a rejected
+    command does not use it up (as Redis's resetClient)."""
+    cdef long long ran = core.stat_numcommands
+    core.reply_muted = c if c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP) else None
+    core.reply_mark = c.out.len
+    try:
+        core.call(c)
+    finally:
+        # (CLIENT REPLY ON lifts the mute for its own +OK)
+        if (core.reply_muted is c and c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)
+                and c.out.len >= core.reply_mark):
+            c.out.len = core.reply_mark
+        core.reply_muted = None
+    if core.stat_numcommands != ran:
+        c.flags &= ~CLIENT_REPLY_SKIP
+        _skip_next_reply(c)
+    return 0
+
+
+cdef int move_push_frame(Core core, Client c, size_t start) except -1:
+    """Move c.out[start:] (a push frame) to reply_mark, before the reply being dropped."""
+    cdef size_t n = c.out.len - start
+    cdef char* tmp
+    if n and core.reply_mark < start:
+        tmp = <char*>malloc(n)
+        if tmp == NULL:
+            raise MemoryError()
+        memcpy(tmp, c.out.data + start, n)
+        memmove(c.out.data + core.reply_mark + n, c.out.data + core.reply_mark,
+                start - core.reply_mark)
+        memcpy(c.out.data + core.reply_mark, tmp, n)
+        free(tmp)
+    core.reply_mark += n
+    return 0
+
+
+cdef inline void _skip_next_reply(Client c) noexcept:
+    """After CLIENT REPLY SKIP ran: the next command's reply is the one dropped."""
     if c.flags & CLIENT_REPLY_SKIP_NEXT:
         c.flags = (c.flags & ~CLIENT_REPLY_SKIP_NEXT) | CLIENT_REPLY_SKIP
-    return 0
 
 cdef inline bint memcmp_prefix(const char* a, const char* b, size_t n) noexcept nogil:
     cdef size_t i
@@ -1366,7 +1410,10 @@ cdef int _reject_fmt(Client c, const char* fmt, const char* arg) except -1:
     cdef int n = snprintf(buf, sizeof(buf), fmt, arg)
     if n >= <int>sizeof(buf):
         n = sizeof(buf) - 1
-    return c.error(buf, _sanitize(buf, n))
+    n = <int>_sanitize(buf, n)
+    if c.lastcmd != NULL and c.lastcmd.native == _cmd_exec:
+        return exec_abort(c, buf, n)     # a refused EXEC ends the transaction (Redis 7.0)
+    return c.error(buf, n)
 
 
 cdef int _reject_unknown_command(Client c) except -1:

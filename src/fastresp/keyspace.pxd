@@ -191,6 +191,7 @@ cdef Entry* db_find(Db* db, const char* k, size_t n, uint64_t h, Entry*** linkp)
 cdef Entry* lookup(Db* db, const char* k, size_t n, int flags, uint64_t* hp, Entry*** linkp) noexcept
 cdef Entry* entry_new(const char* k, size_t n, size_t extra) except NULL
 cdef int db_insert(Db* db, Entry* e, uint64_t h) except -1
+cdef int db_add(Db* db, Entry* e, uint64_t h) except -1   # db_insert + the `new` event
 cdef void db_unlink_free(Db* db, Entry* e, Entry** link, uint64_t h) noexcept
 cdef bint db_delete(Db* db, const char* k, size_t n) noexcept
 cdef long long db_flush(Db* db) noexcept

@@ -461,6 +461,15 @@ cdef int db_insert(Db* db, Entry* e, uint64_t h) except -1:
     return 0
 
 
+cdef int db_add(Db* db, Entry* e, uint64_t h) except -1:
+    """Add a key that did not exist (Redis's dbAdd): db_insert, then the `new` keyspace event
+    (before the command's own events). Replacing a key's value (a STORE over an existing
+    destination) uses db_insert alone, as Redis's overwrite sends no `new`."""
+    db_insert(db, e, h)
+    notify_event(db, NOTIFY_NEW, b"new", entry_key(e), entry_keylen(e))
+    return 0
+
+
 cdef void db_unlink_free(Db* db, Entry* e, Entry** link, uint64_t h) noexcept:
     """Remove e (found through link) from the database and free it with its value and TTL."""
     cdef Table* t = _table_of(&db.kv, h)

@@ -29,7 +29,7 @@ from libc.stdlib cimport malloc, free
 
 from fastresp.core cimport (Core, Client, native, CLIENT_CLOSED, CLIENT_PUBSUB,
                             CLIENT_CLOSE_ASAP, CLIENT_IN_CALL, CLIENT_IN_EXEC,
-                            CLIENT_DENY_BLOCKING)
+                            CLIENT_DENY_BLOCKING, keep_pushed)
 from fastresp.keyspace cimport (Db, Keyspace, NOTIFY_KEYSPACE, NOTIFY_KEYEVENT)
 from fastresp.reply cimport (ReplyBuf, reply_push, reply_array, reply_bulk, reply_int,
                              reply_null, reply_raw, reply_release)
@@ -70,13 +70,15 @@ cdef inline int _frame_header(Client c, int n) except -1:
 
 cdef int _confirm(Client c, const char* kind, object name, long long count) except -1:
     """subscribe/unsubscribe confirmation: [kind, name or nil, count]."""
+    cdef size_t start = c.out.len
     _frame_header(c, 3)
     reply_bulk(&c.out, kind, strlen(kind))
     if name is None:
         reply_null(&c.out)
     else:
         reply_bulk(&c.out, PyBytes_AS_STRING(name), PyBytes_GET_SIZE(name))
-    return reply_int(&c.out, count)
+    reply_int(&c.out, count)
+    return keep_pushed(c.core, c, start)
 
 
 cdef inline long long _nshard(Client c) noexcept:
@@ -194,6 +196,7 @@ cdef int _send_frame(Core core, dict subs) except -1:
         reply_raw(&c.out, _frame.data, _frame.len)
         if c.out.proto == 3:
             c.out.data[at] = b'>'
+        keep_pushed(core, c, at)
         core.queue_write(c)
         if c.flags & CLIENT_PUBSUB:
             _check_obuf(core, c)

@@ -32,7 +32,7 @@ from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_comma
 from fastresp.keyspace cimport (Entry, Dict, KsState, EdictIter, T_HASH, ENC_LISTPACK,
                                 ENC_HT, LOOKUP_NONE, LOOKUP_WRITE, lookup, entry_type,
                                 entry_encoding, entry_key, entry_keylen, entry_new,
-                                entry_new_string, entry_set_string, entry_set_type, db_insert,
+                                entry_new_string, entry_set_string, entry_set_type, db_insert, db_add,
                                 db_unlink_free, string_view, free_value, dict_size, dict_scan,
                                 dict_random, edict_new, edict_free, edict_find, edict_add,
                                 edict_unlink, edict_dup, edict_iter_init, edict_next,
@@ -306,7 +306,7 @@ cdef int _hset_generic(Client c, bint hmset) except -1:
         if reserve > NEW_KEY_RESERVE_MAX:
             reserve = 0
         e = _new_entry_reserved(c.argv[1], c.argl[1], reserve)
-        db_insert(c.db, e, h)
+        db_add(c.db, e, h)
     elif entry_type(e) != T_HASH:
         return wrongtype(c)
     i = 2
@@ -344,7 +344,7 @@ cdef int cmd_hsetnx(Client c) except -1:
     if e == NULL:
         e = _new_entry_reserved(c.argv[1], c.argl[1],
                                 lp_entry_size(c.argl[2]) + lp_entry_size(c.argl[3]))
-        db_insert(c.db, e, h)
+        db_add(c.db, e, h)
     elif entry_type(e) != T_HASH:
         return wrongtype(c)
     elif hash_get(e, c.argv[2], c.argl[2], &vn, numbuf) != NULL:
@@ -412,7 +412,7 @@ cdef int cmd_hincrby(Client c) except -1:
     vn = ll2string(out, value)
     if e == NULL:
         e = _new_entry_reserved(c.argv[1], c.argl[1], lp_entry_size(c.argl[2]) + lp_entry_size(vn))
-        db_insert(c.db, e, h)
+        db_add(c.db, e, h)
     hash_set(c.db.st, e, c.argv[2], c.argl[2], out, vn)
     key_changed(c, 1)
     reply_int(&c.out, value)
@@ -447,7 +447,7 @@ cdef int cmd_hincrbyfloat(Client c) except -1:
     vn = ld2string_human(out, MAX_LONG_DOUBLE_CHARS, value)
     if e == NULL:
         e = hash_new_entry(c.argv[1], c.argl[1])
-        db_insert(c.db, e, h)
+        db_add(c.db, e, h)
     hash_set(c.db.st, e, c.argv[2], c.argl[2], out, vn)
     key_changed(c, 1)
     reply_bulk(&c.out, out, vn)

@@ -13,7 +13,7 @@ from fastresp.keyspace cimport (
     NOTIFY_GENERIC, NOTIFY_NEW, LOOKUP_NONOTIFY, notify_event, signal_modified,
     Entry, Db, Dict, Collected, T_STRING, ENC_RAW, ENC_INT, ENC_HT, ENC_LINKEDLIST, ENC_ZIPLIST,
     ENC_INTSET, ENC_SKIPLIST, ENC_EMBSTR, ENC_QUICKLIST, ENC_STREAM, ENC_LISTPACK, LOOKUP_NONE,
-    LOOKUP_WRITE, LOOKUP_NOTOUCH, lookup, db_find, db_insert, db_unlink_free, db_detach,
+    LOOKUP_WRITE, LOOKUP_NOTOUCH, lookup, db_find, db_insert, db_add, db_unlink_free, db_detach,
     db_delete, db_scan, entry_type, entry_encoding, entry_key, entry_keylen, entry_has_ttl,
     entry_private_int, entry_take_value, entry_dup, get_expire, set_expire, remove_expire,
     expire_if_needed, key_hash, dict_size, dict_random, idle_ms, lfu_decr_and_return)
@@ -41,14 +41,6 @@ cdef enum:
 
 cdef inline Entry* live(Client c, int i, int flags, uint64_t* h) noexcept:
     return lookup(c.db, c.argv[i], c.argl[i], flags, h, NULL)
-
-
-cdef inline int insert_new(Db* db, Entry* e, uint64_t h) except -1:
-    """Add a new key to db and announce it (the `new` event, which Redis sends from dbAdd:
-    before the command's own events)."""
-    db_insert(db, e, h)
-    notify_event(db, NOTIFY_NEW, b"new", entry_key(e), entry_keylen(e))
-    return 0
 
 
 cdef inline bint same_arg(Client c, int i, int j) noexcept:
@@ -343,9 +335,8 @@ cdef int rename_generic(Client c, bint nx) except -1:
         db_delete(c.db, c.argv[2], c.argl[2])
     moved = entry_take_value(src, c.argv[2], c.argl[2])
     meta = moved.meta
-    db_insert(c.db, moved, h2)
+    db_add(c.db, moved, h2)
     moved.meta = meta
-    notify_event(c.db, NOTIFY_NEW, b"new", c.argv[2], c.argl[2])
     if when != -1:
         set_expire(c.db, moved, h2, when)
     db_find(c.db, c.argv[1], c.argl[1], h1, &link)
@@ -402,7 +393,7 @@ cdef int cmd_copy(Client c) except -1:
             return reply_int(&c.out, 0)
         db_delete(dst, c.argv[2], c.argl[2])
     copy = entry_dup(src, c.argv[2], c.argl[2])
-    insert_new(dst, copy, hd)
+    db_add(dst, copy, hd)
     if when != -1:
         set_expire(dst, copy, hd, when)
     signal_modified(dst, c.argv[2], c.argl[2])
@@ -432,9 +423,8 @@ cdef int cmd_move(Client c) except -1:
     db_find(c.db, c.argv[1], c.argl[1], h, &link)
     db_detach(c.db, e, link, h)
     meta = e.meta
-    db_insert(dst, e, h)
+    db_add(dst, e, h)
     e.meta = meta
-    notify_event(dst, NOTIFY_NEW, b"new", c.argv[1], c.argl[1])
     if when != -1:
         set_expire(dst, e, h, when)
     signal_modified(c.db, c.argv[1], c.argl[1])

@@ -57,7 +57,7 @@ from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_comma
                               index_range, key_event, arg_timeout)
 from fastresp.keyspace cimport (Entry, Db, KsState, T_LIST, ENC_QUICKLIST, LOOKUP_NONE,
                                 LOOKUP_WRITE, lookup, entry_type, entry_key, entry_keylen,
-                                entry_new, entry_set_type, db_insert, db_unlink_free,
+                                entry_new, entry_set_type, db_insert, db_add, db_unlink_free,
                                 db_delete, register_type_ops, elem_fn, notify_event,
                                 NOTIFY_LIST, NOTIFY_GENERIC)
 from fastresp.listpack cimport (LP, lpos, lp_new, lp_free, lp_dup, lp_start, lp_end, lp_first,
@@ -519,7 +519,7 @@ cdef int list_move(Client c, Entry* src, const char* dk, size_t dn, bint from_ta
         if dst == NULL:
             dst = list_new_entry(dk, dn)
             try:
-                db_insert(c.db, dst, h)
+                db_add(c.db, dst, h)
             except BaseException:
                 _ql_free(_ql(dst))
                 free(dst)
@@ -593,7 +593,7 @@ cdef int _push(Client c, bint tail, bint only_existing) except -1:
             return reply_int(&c.out, 0)
         e = list_new_entry(c.argv[1], c.argl[1])
         try:
-            db_insert(c.db, e, h)
+            db_add(c.db, e, h)
         except BaseException:
             _free_list(e)
             free(e)

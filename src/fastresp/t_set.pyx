@@ -28,7 +28,7 @@ from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, key_changed, loo
 from fastresp.keyspace cimport (
     Entry, Db, Dict, KsState, EdictIter, Collected, elem_fn, T_SET, T_STRING, ENC_INT,
     ENC_INTSET, ENC_HT, LOOKUP_NONE, LOOKUP_WRITE, lookup, entry_new, entry_type,
-    entry_encoding, entry_key, entry_keylen, entry_set_type, db_insert, db_unlink_free,
+    entry_encoding, entry_key, entry_keylen, entry_set_type, db_insert, db_add, db_unlink_free,
     db_delete, dict_size, dict_scan, dict_random, register_type_ops, edict_new, edict_free,
     edict_find, edict_add, edict_unlink, edict_delete, edict_dup, edict_iter_init, edict_next,
     edict_iter_done, edict_shrink_if_sparse, edict_random_u64, free_value, notify_event,
@@ -443,7 +443,7 @@ cdef int cmd_sadd(Client c) except -1:
     cdef int j
     if e == NULL:
         e = set_new_entry(c.argv[1], c.argl[1])
-        db_insert(c.db, e, h)
+        db_add(c.db, e, h)
     elif entry_type(e) != T_SET:
         return wrongtype(c)
     for j in range(2, c.argc):
@@ -503,7 +503,7 @@ cdef int cmd_smove(Client c) except -1:
         edict_shrink_if_sparse(<Dict*>src.v.p)
     if dst == NULL:
         dst = set_new_entry(c.argv[2], c.argl[2])
-        db_insert(c.db, dst, hd)
+        db_add(c.db, dst, hd)
     key_changed(c, 1)
     if set_add(c.db.st, dst, c.argv[3], c.argl[3]):
         key_changed(c, 1)
@@ -883,7 +883,10 @@ cdef int store_result(Client c, Entry* res, const char* event, bint notify_first
         reply_int(&c.out, 0)
         key_event(c, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
         return 0
-    db_insert(c.db, res, h)
+    if old == NULL:
+        db_add(c.db, res, h)
+    else:
+        db_insert(c.db, res, h)     # an overwrite: no `new` event
     key_changed(c, 1)
     reply_int(&c.out, n)
     key_event(c, NOTIFY_SET, event, c.argv[1], c.argl[1])

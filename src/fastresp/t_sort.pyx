@@ -39,7 +39,7 @@ from libc.stdint cimport uint64_t
 from fastresp.core cimport Client, native
 from fastresp.cmdutil cimport wrongtype, syntax_error, arg_ll, key_changed, key_event
 from fastresp.keyspace cimport (Entry, T_STRING, T_LIST, T_SET, T_ZSET, T_HASH, ENC_LISTPACK,
-                                LOOKUP_NONE, LOOKUP_WRITE, lookup, db_insert, db_unlink_free,
+                                LOOKUP_NONE, LOOKUP_WRITE, lookup, db_insert, db_add, db_unlink_free,
                                 entry_type, entry_encoding, string_view, free_value,
                                 NOTIFY_LIST, NOTIFY_GENERIC)
 from fastresp.reply cimport reply_array, reply_bulk, reply_null, reply_int
@@ -475,7 +475,10 @@ cdef int _sort_generic(Client c, bint readonly) except -1:
         # the event ("sortstore", or "del" of a destination an empty result removed) goes out
         # before the reply, as Redis does
         if ne != NULL:
-            db_insert(c.db, ne, h)
+            if e == NULL:
+                db_add(c.db, ne, h)
+            else:
+                db_insert(c.db, ne, h)  # an overwrite: no `new` event
             ne = NULL
             key_changed(c, outputlen)
             key_event(c, NOTIFY_LIST, b"sortstore", c.argv[store_arg], c.argl[store_arg])

@@ -17,7 +17,7 @@ from fastresp.keyspace cimport (Entry, Str, Db, T_STRING, ENC_INT, ENC_RAW, ENC_
                                 LOOKUP_NONE, LOOKUP_WRITE, lookup, entry_type, entry_encoding,
                                 entry_key, entry_keylen, str_bytes, str_new, str_reserve,
                                 entry_new, entry_new_string, entry_set_string, entry_set_int,
-                                entry_set_raw, entry_set_type, db_insert, db_find,
+                                entry_set_raw, entry_set_type, db_insert, db_add, db_find,
                                 db_unlink_free, set_expire, remove_expire, string_view)
 from fastresp.reply cimport (reply_ok, reply_null, reply_int, reply_bulk, reply_raw,
                              reply_array, reply_map, reply_defer, reply_set_deferred_array)
@@ -53,14 +53,6 @@ cdef long long LLONG_MIN_V = LLONG_MIN
 # =============================================================================================
 # Shared pieces
 # =============================================================================================
-
-cdef inline int insert_new(Client c, Entry* e, uint64_t h) except -1:
-    """Add a new key to the client's database and announce it (the `new` event, which Redis
-    sends from dbAdd: before the command's own event)."""
-    db_insert(c.db, e, h)
-    notify_event(c.db, NOTIFY_NEW, b"new", entry_key(e), entry_keylen(e))
-    return 0
-
 
 cdef int parse_options(Client c, int first, int kind, int* flags, int* expire_arg) except -1:
     """Parse SET's (or GETEX's) options from argument `first` on; 1 after a syntax error."""
@@ -133,7 +125,7 @@ cdef inline Entry* store_string(Client c, const char* k, size_t kn, const char* 
     cdef Entry* e = lookup(c.db, k, kn, LOOKUP_WRITE, &h, &link)
     if e == NULL:
         e = entry_new_string(k, kn, v, vn, allow_int)
-        insert_new(c, e, h)
+        db_add(c.db, e, h)
     else:
         if not keepttl:
             remove_expire(c.db, e, h)
@@ -177,7 +169,7 @@ cdef int set_generic(Client c, int flags, int expire_arg, int value_arg, bint re
         return 0
     if e == NULL:
         e = entry_new_string(c.argv[1], c.argl[1], c.argv[value_arg], c.argl[value_arg])
-        insert_new(c, e, h)
+        db_add(c.db, e, h)
     else:
         if not (flags & OPT_KEEPTTL):
             remove_expire(c.db, e, h)
@@ -390,7 +382,7 @@ cdef int cmd_append(Client c) except -1:
         return 0
     if e == NULL:
         e = entry_new_string(c.argv[1], c.argl[1], c.argv[2], vn)
-        insert_new(c, e, h)
+        db_add(c.db, e, h)
         total = vn
     else:
         total = string_length(e)
@@ -475,7 +467,7 @@ cdef int cmd_setrange(Client c) except -1:
         e = entry_new(c.argv[1], c.argl[1], 0)
         entry_set_type(e, T_STRING, ENC_RAW)
         e.v.p = s
-        insert_new(c, e, h)
+        db_add(c.db, e, h)
     else:
         if vn == 0:
             return reply_int(&c.out, <long long>string_length(e))
@@ -521,7 +513,7 @@ cdef int incr_by(Client c, long long incr) except -1:
         e = entry_new(c.argv[1], c.argl[1], 0)
         entry_set_type(e, T_STRING, ENC_INT)
         e.v.i = value
-        insert_new(c, e, h)
+        db_add(c.db, e, h)
     else:
         entry_set_int(c.db, e, link, h, value)
     key_event(c, NOTIFY_STRING, b"incrby", c.argv[1], c.argl[1])
@@ -586,7 +578,7 @@ cdef int cmd_incrbyfloat(Client c) except -1:
     n = ld2string_human(out, MAX_LONG_DOUBLE_CHARS, value)
     if e == NULL:
         e = entry_new_string(c.argv[1], c.argl[1], out, n, False)
-        insert_new(c, e, h)
+        db_add(c.db, e, h)
     else:
         entry_set_string(c.db, e, link, h, out, n, False)
     key_event(c, NOTIFY_STRING, b"incrbyfloat", c.argv[1], c.argl[1])

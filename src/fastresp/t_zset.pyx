@@ -37,7 +37,7 @@ from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_comma
 from fastresp.keyspace cimport (Entry, Db, Dict, KsState, T_STRING, T_SET, T_ZSET, ENC_INT,
                                 ENC_LISTPACK, ENC_SKIPLIST, LOOKUP_NONE, LOOKUP_WRITE, lookup,
                                 entry_type, entry_encoding, entry_key, entry_keylen, entry_new,
-                                entry_set_type, db_insert, db_unlink_free, register_type_ops,
+                                entry_set_type, db_insert, db_add, db_unlink_free, register_type_ops,
                                 scored_fn, elem_fn, edict_new, edict_free, edict_find, edict_add,
                                 edict_unlink, edict_delete, edict_shrink_if_sparse,
                                 edict_random_u64, dict_size, dict_scan, key_hash, NOTIFY_ZSET,
@@ -1182,7 +1182,7 @@ cdef int zadd_generic(Client c, int flags) except -1:
     else:
         # as Redis 7.0: the first member alone decides (later ones convert while adding)
         e = new_entry_hint(c.db.st, c.argv[1], c.argl[1], 1, <long long>c.argl[j + 1])
-        db_insert(c.db, e, h)
+        db_add(c.db, e, h)
     for i in range(elements):
         if i < SMALL_ARGS:
             score = scores[i]
@@ -1411,7 +1411,10 @@ cdef int store_entry(Client c, int dst, Entry* ne, const char* event) except -1:
         db_unlink_free(c.db, old, link, h)
         key_changed(c, 1)
     if ne != NULL:
-        db_insert(c.db, ne, h)
+        if old == NULL:
+            db_add(c.db, ne, h)
+        else:
+            db_insert(c.db, ne, h)     # an overwrite: no `new` event
         key_event(c, NOTIFY_ZSET, event, c.argv[dst], c.argl[dst])
         if old == NULL:
             key_changed(c, 1)

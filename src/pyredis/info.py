@@ -84,7 +84,7 @@ def section_clients(s) -> list:
         ("maxclients", s.config["maxclients"]),
         ("client_recent_max_input_buffer", max((c.qbuf_len for c in clients), default=0)),
         ("client_recent_max_output_buffer", max((c.obuf_len for c in clients), default=0)),
-        ("blocked_clients", s.core.blocked_count),
+        ("blocked_clients", s.core.blocked_count + s.core.postponed_count),
         ("tracking_clients", 0),
         ("clients_in_timeout_table", s.core.timeout_table_count),
     ]

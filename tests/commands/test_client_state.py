@@ -108,8 +108,6 @@ def test_client_reply_one_by_one(server, ref):
         b"", b"", b"", b"+OK\r\n", b"$1\r\n2\r\n", b"", b"", b"$1\r\n3\r\n", b":1\r\n"]
 
 
-@pytest.mark.xfail(strict=True, reason="core: CLIENT REPLY ON must also clear the current "
-                   "command's skip flag (see the report)")
 def test_client_reply_on_right_after_skip(server, ref):
     def scenario(srv):
         c = srv.raw()
@@ -123,8 +121,6 @@ def test_client_reply_on_right_after_skip(server, ref):
     assert on_both(server, ref, scenario) == b"+OK\r\n$1\r\nx\r\n"
 
 
-@pytest.mark.xfail(strict=True, reason="core: replies of rejected commands and +QUEUED must "
-                   "obey CLIENT REPLY OFF/SKIP too (see the report)")
 def test_client_reply_off_covers_rejected_commands(server, ref):
     def scenario(srv):
         c = srv.raw()
@@ -229,8 +225,6 @@ def test_pause_write_ends_by_itself(server, ref):
     assert on_both(server, ref, scenario)[1]
 
 
-@pytest.mark.xfail(strict=True, reason="blocking.pxi pause_applies: PUBLISH and SPUBLISH are "
-                   "held by PAUSE WRITE in Redis 7.0 (see the report)")
 def test_pause_write_holds_publish(server, ref):
     on_both(server, ref, pause_scenario("WRITE", [[("PUBLISH", "ch", "m")],
                                                   [("SPUBLISH", "ch", "m")]], 10000))

@@ -221,3 +221,29 @@ def test_hot_commands_stay_native_with_notifications(server, r):
                              ("APPEND", "a", "x"), ("DEL", "a"), ("EXPIRE", "k", "50"),
                              ("PERSIST", "k"), ("RENAME", "k", "k2"), ("RENAME", "k2", "k"),
                              ("MSET", "a", "1", "b", "2")], repeat=50)
+
+
+# ---------------------------------------------------------------------------------------------
+# `new`: every key creation (Redis's dbAdd), whatever the type; an overwrite is not new
+# ---------------------------------------------------------------------------------------------
+
+NEW_KEY_SCRIPTS = {
+    "hash": [("HSET", "h", "f", "v"), ("HSET", "h", "g", "v"), ("HINCRBY", "h2", "n", "1"),
+             ("HSETNX", "h3", "f", "v")],
+    "list": [("LPUSH", "l", "a"), ("RPUSH", "l", "b"), ("LMOVE", "l", "l2", "LEFT", "RIGHT"),
+             ("RPOPLPUSH", "l", "l3")],
+    "set": [("SADD", "s", "a"), ("SADD", "s", "b"), ("SMOVE", "s", "s2", "a"),
+            ("SUNIONSTORE", "s3", "s", "s2"), ("SUNIONSTORE", "s3", "s2"),
+            ("SINTERSTORE", "s4", "s", "s2")],
+    "zset": [("ZADD", "z", "1", "a"), ("ZADD", "z", "2", "b"), ("ZINCRBY", "z2", "1", "m"),
+             ("ZUNIONSTORE", "z3", "1", "z"), ("ZUNIONSTORE", "z3", "1", "z2"),
+             ("ZRANGESTORE", "z4", "z", "0", "-1")],
+    "sort": [("RPUSH", "src", "3", "1", "2"), ("SORT", "src", "STORE", "dst"),
+             ("SORT", "src", "STORE", "dst")],
+}
+
+
+@pytest.mark.parametrize("family", sorted(NEW_KEY_SCRIPTS))
+@pytest.mark.parametrize("flags", ["KEn", "KEA", "En"])
+def test_new_event_for_every_type(server, ref, family, flags):
+    assert_same_events(server, ref, NEW_KEY_SCRIPTS[family], flags=flags)

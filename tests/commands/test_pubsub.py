@@ -463,9 +463,6 @@ def test_reply_off_subscriber_still_gets_messages(twins, request):
     s.quiet()
 
 
-@pytest.mark.xfail(strict=True, reason="core execute(): CLIENT REPLY OFF/SKIP truncation drops "
-                                       "the push frames a command writes to its own client "
-                                       "(see the pubsub report)")
 def test_reply_off_keeps_own_pubsub_frames(twins, request):
     ch = uniq(request)
     s, pub = twins(), twins()

@@ -103,8 +103,6 @@ def test_arity_errors_of_transaction_commands_in_multi(d):
         d.check_all([("MULTI",), ("SET", "k", "v"), bad, ("EXEC",), ("GET", "k")])
 
 
-@pytest.mark.xfail(strict=True, reason="core.pyx call(): a rejected EXEC must answer "
-                   "EXECABORT and discard the transaction (see the transactions report)")
 def test_exec_rejected_is_execabort(d):
     """EXEC refused before running (wrong arity) answers "EXECABORT Transaction discarded
     because of: <error>" and ends the transaction, inside MULTI or not."""
@@ -112,8 +110,6 @@ def test_exec_rejected_is_execabort(d):
                  ("GET", "k")])
 
 
-@pytest.mark.xfail(strict=True, reason="core.pyx call(): a rejected EXEC must answer "
-                   "EXECABORT and discard the transaction (see the transactions report)")
 def test_exec_rejected_in_resp2_subscribed_client(server, ref):
     d = support.Differential(server, ref)
     try:

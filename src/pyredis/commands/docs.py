@@ -71,8 +71,9 @@ def _word_arg(word: str, token: str | None, spec: CommandSpec, keys: list) -> di
         arg = {"name": name, "type": "unix-time"}
     elif name == "pattern":
         arg = {"name": name, "type": "pattern"}
-    elif name == "increment" and spec.name == "incrbyfloat":
-        arg = {"name": name, "type": "double"}
+    elif ((name == "increment" and spec.name == "incrbyfloat")
+          or (name == "timeout" and "blocking" in spec.flags)):
+        arg = {"name": name, "type": "double"}      # seconds with fractions (BLPOP ...)
     elif name in INTEGER_NAMES:
         arg = {"name": name, "type": "integer"}
     else:
