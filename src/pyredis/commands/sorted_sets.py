@@ -26,11 +26,6 @@ def mpop_doc_args(blocking):
         {"name": "count", "type": "integer", "token": "COUNT", "flags": ["optional"]}]
 
 
-# BZPOPMIN/BZPOPMAX: the timeout is a double
-BZPOP_DOC_ARGS = [{"name": "key", "type": "key", "key_spec_index": 0, "flags": ["multiple"]},
-                  {"name": "timeout", "type": "double"}]
-
-
 RANGE_CX = ("O(log(N)+M) with N being the number of elements in the sorted set and M the number "
             "of elements returned.")
 BY_CX = ("O(log(N)+M) with N being the number of elements in the sorted set and M the number "
@@ -138,13 +133,13 @@ cmd("ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]", -4, "write movablekey
     summary="Remove and return members with scores in a sorted set")
 cmd("BZPOPMIN key [key ...] timeout", -3, "write noscript blocking fast", H["bzpopmin"],
     keys=(1, -2, 1), since="5.0.0",
-    key_specs=(KeySpec(("RW", "access", "delete"), 1, -2),), doc_arguments=BZPOP_DOC_ARGS,
+    key_specs=(KeySpec(("RW", "access", "delete"), 1, -2),),
     complexity="O(log(N)) with N being the number of elements in the sorted set.",
     summary="Remove and return the member with the lowest score from one or more sorted sets, "
             "or block until one is available")
 cmd("BZPOPMAX key [key ...] timeout", -3, "write noscript blocking fast", H["bzpopmax"],
     keys=(1, -2, 1), since="5.0.0",
-    key_specs=(KeySpec(("RW", "access", "delete"), 1, -2),), doc_arguments=BZPOP_DOC_ARGS,
+    key_specs=(KeySpec(("RW", "access", "delete"), 1, -2),),
     complexity="O(log(N)) with N being the number of elements in the sorted set.",
     summary="Remove and return the member with the highest score from one or more sorted sets, "
             "or block until one is available")
