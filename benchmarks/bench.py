@@ -218,6 +218,37 @@ def parse_csv_output(text):
     return out
 
 
+def run_client(argv, server, run_timeout):
+    """Run a load client (redis-benchmark) to completion -> (stdout, stderr, exit code,
+    error or None). It is killed if the server dies (redis-benchmark would otherwise spin
+    forever) or after run_timeout seconds."""
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + run_timeout
+    error = None
+    try:
+        while True:
+            try:
+                out, err = proc.communicate(timeout=0.25)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if not server.alive():
+                error = "server died during the run"
+            elif time.monotonic() > deadline:
+                error = "timed out after %.0fs" % run_timeout
+            if error:
+                proc.kill()
+                out, err = proc.communicate()
+                break
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return out, err, proc.returncode, error
+
+
 def run_benchmark(args, server, test, pipeline, requests):
     """Run one redis-benchmark test; returns ({name: rps}, error or None).
 
@@ -231,36 +262,13 @@ def run_benchmark(args, server, test, pipeline, requests):
             "-d", str(args.datasize), "-P", str(pipeline), "-t", test, "--csv"]
     if args.taskset:
         argv = ["taskset", "-c", "1"] + argv
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    deadline = time.monotonic() + args.run_timeout
-    error = None
-    try:
-        while True:
-            try:
-                out, err = proc.communicate(timeout=0.25)
-                break
-            except subprocess.TimeoutExpired:
-                pass
-            if not server.alive():
-                error = "server died during the run"
-            elif time.monotonic() > deadline:
-                error = "timed out after %.0fs" % args.run_timeout
-            if error:
-                proc.kill()
-                out, err = proc.communicate()
-                break
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
+    out, err, code, error = run_client(argv, server, args.run_timeout)
     results = parse_csv_output(out)
-    if error is None and proc.returncode != 0:
+    if error is None and code != 0:
         lines = [l for l in (err + out).splitlines() if l.strip()
                  and not l.startswith('"')]
         error = "redis-benchmark exit %d: %s" % (
-            proc.returncode, lines[-1].strip() if lines else "(no output)")
+            code, lines[-1].strip() if lines else "(no output)")
     if error is None and not results:
         error = "no result row (unknown test name?)"
     if error:

@@ -38,12 +38,11 @@ import selectors
 import shlex
 import socket
 import statistics
-import subprocess
 import sys
 import time
 
 import benchutil
-from bench import parse_csv_output, parse_requests
+from bench import parse_csv_output, parse_requests, run_client
 from benchutil import (HOST, RespError, Server, ServerError, encode_command,
                        fmt_num, log, print_table)
 from cpu import cpu_seconds
@@ -257,34 +256,11 @@ def run_redis_benchmark(args, server, pipeline, n, command):
             "-P", str(pipeline), "--csv", *command]
     if args.taskset:
         argv = ["taskset", "-c", str(CLIENT_CPU)] + argv
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    deadline = time.monotonic() + args.run_timeout
-    error = None
-    try:
-        while True:
-            try:
-                out, err = proc.communicate(timeout=0.25)
-                break
-            except subprocess.TimeoutExpired:
-                pass
-            if not server.alive():
-                error = "server died during the run"
-            elif time.monotonic() > deadline:
-                error = "timed out after %.0fs" % args.run_timeout
-            if error:
-                proc.kill()
-                out, err = proc.communicate()
-                break
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    if error is None and proc.returncode != 0:
+    out, err, code, error = run_client(argv, server, args.run_timeout)
+    if error is None and code != 0:
         lines = [l for l in (err + out).splitlines() if l.strip()]
         error = "redis-benchmark exit %d: %s" % (
-            proc.returncode, lines[-1].strip() if lines else "(no output)")
+            code, lines[-1].strip() if lines else "(no output)")
     results = parse_csv_output(out)
     if error is None and len(results) != 1:
         error = "no result row in %r" % out[-200:]

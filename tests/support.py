@@ -256,6 +256,23 @@ class Differential:
             self.check(*args)
 
 
+def decode_reply(reply: bytes):
+    """One raw RESP reply, parsed by hiredis."""
+    import hiredis
+    reader = hiredis.Reader()
+    reader.feed(reply)
+    return reader.gets()
+
+
+def client_fields(line: str) -> dict:
+    """One CLIENT LIST / CLIENT INFO line as {field: value}."""
+    return dict(field.split("=", 1) for field in line.strip().split(" "))
+
+
+def raw_client_id(c: RawClient) -> int:
+    return int(c.call("CLIENT", "ID")[1:-2])
+
+
 def keyspace_counts(client: RawClient) -> dict:
     """INFO keyspace as {db: (keys, expires)}; avg_ttl (a timing estimate) must be there."""
     reply = client.call("INFO", "keyspace")

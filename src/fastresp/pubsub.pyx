@@ -318,18 +318,23 @@ def unsubscribe_all(Client c):
 
 
 # ----- handlers
-# SUBSCRIBE channel [channel ...]
-cdef int cmd_subscribe(Client c) except -1:
+cdef int _subscribe(Client c, dict registry, dict mine, const char* kind, bint shard) except -1:
+    """SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE: join each named one, confirming each."""
     cdef int i
     cdef bytes name
-    if c.channels is None:
-        c.channels = {}
     for i in range(1, c.argc):
         name = PyBytes_FromStringAndSize(c.argv[i], c.argl[i])
-        _add(_channels, c.channels, name, c)
-        _confirm(c, b"subscribe", name, c.subscriptions())
+        _add(registry, mine, name, c)
+        _confirm(c, kind, name, _nshard(c) if shard else c.subscriptions())
     _update_flag(c)
     return 0
+
+
+# SUBSCRIBE channel [channel ...]
+cdef int cmd_subscribe(Client c) except -1:
+    if c.channels is None:
+        c.channels = {}
+    return _subscribe(c, _channels, c.channels, b"subscribe", False)
 
 
 cdef int _unsubscribe(Client c, dict registry, dict mine, const char* kind, bint shard) except -1:
@@ -359,16 +364,9 @@ cdef int cmd_unsubscribe(Client c) except -1:
 
 # PSUBSCRIBE pattern [pattern ...]
 cdef int cmd_psubscribe(Client c) except -1:
-    cdef int i
-    cdef bytes name
     if c.patterns is None:
         c.patterns = {}
-    for i in range(1, c.argc):
-        name = PyBytes_FromStringAndSize(c.argv[i], c.argl[i])
-        _add(_patterns, c.patterns, name, c)
-        _confirm(c, b"psubscribe", name, c.subscriptions())
-    _update_flag(c)
-    return 0
+    return _subscribe(c, _patterns, c.patterns, b"psubscribe", False)
 
 
 # PUNSUBSCRIBE [pattern [pattern ...]]
@@ -378,18 +376,11 @@ cdef int cmd_punsubscribe(Client c) except -1:
 
 # SSUBSCRIBE shardchannel [shardchannel ...]
 cdef int cmd_ssubscribe(Client c) except -1:
-    cdef int i
-    cdef bytes name
     if c.flags & CLIENT_DENY_BLOCKING:
         return c.error_cstr(b"ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
     if c.shard_channels is None:
         c.shard_channels = {}
-    for i in range(1, c.argc):
-        name = PyBytes_FromStringAndSize(c.argv[i], c.argl[i])
-        _add(_shard, c.shard_channels, name, c)
-        _confirm(c, b"ssubscribe", name, _nshard(c))
-    _update_flag(c)
-    return 0
+    return _subscribe(c, _shard, c.shard_channels, b"ssubscribe", True)
 
 
 # SUNSUBSCRIBE [shardchannel [shardchannel ...]]

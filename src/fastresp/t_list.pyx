@@ -1089,20 +1089,9 @@ cdef int cmd_lmpop(Client c) except -1:
 # nothing blocks: the handler replies as Redis does there.
 # =============================================================================================
 
-cdef inline int _timeout(Client c, int i, long long* ms) except -1:
-    """arg_timeout, with a timeout too long for the core's microsecond deadline (over 10^15
-    ms, some 31,000 years) taken as forever: Redis's deadline of such a timeout is never
-    reached either, while the core's would overflow and expire at once."""
-    if arg_timeout(c, i, ms):
-        return 1
-    if ms[0] > 1000000000000000:
-        ms[0] = 0
-    return 0
-
-
 cdef int _bpop(Client c, bint tail) except -1:
     cdef long long ms
-    if _timeout(c, c.argc - 1, &ms):
+    if arg_timeout(c, c.argc - 1, &ms):
         return 0
     if _pop_first(c, 1, c.argc - 2, 1, tail, -1, False):
         return 0
@@ -1127,7 +1116,7 @@ cdef int cmd_blmpop(Client c) except -1:
     cdef int first, nkeys
     cdef bint tail
     # Redis 7.0 checks numkeys, the side and COUNT before the timeout
-    if _mpop_args(c, 2, &first, &nkeys, &tail, &count) or _timeout(c, 1, &ms):
+    if _mpop_args(c, 2, &first, &nkeys, &tail, &count) or arg_timeout(c, 1, &ms):
         return 0
     if _pop_first(c, first, nkeys, 1, tail, count, True):
         return 0
@@ -1141,7 +1130,7 @@ cdef int _blmove(Client c, bint from_tail, bint to_tail, int timeout_arg) except
     cdef Entry** link
     cdef Entry* src
     cdef long long ms
-    if _timeout(c, timeout_arg, &ms):
+    if arg_timeout(c, timeout_arg, &ms):
         return 0
     src = lookup(c.db, c.argv[1], c.argl[1], LOOKUP_WRITE, &h, &link)
     if src == NULL:

@@ -7,24 +7,9 @@ what each connection received (raw bytes) is compared.
 """
 import time
 
-import hiredis
 import pytest
 
-from tests.support import encode
-
-
-def decode(reply: bytes):
-    reader = hiredis.Reader()
-    reader.feed(reply)
-    return reader.gets()
-
-
-def info_fields(line: str) -> dict:
-    return dict(field.split("=", 1) for field in line.strip().split(" "))
-
-
-def client_id(c) -> int:
-    return int(c.call("CLIENT", "ID")[1:-2])
+from tests.support import client_fields, decode_reply, encode, raw_client_id
 
 
 def received(c, wait: float = 0.15) -> bytes:
@@ -235,11 +220,11 @@ def test_paused_client_state(server, ref):
     def scenario(srv):
         ctl, held = srv.raw(), srv.raw()
         try:
-            hid = client_id(held)
+            hid = raw_client_id(held)
             ctl.call("CLIENT", "PAUSE", "10000", "WRITE")
             held.send(encode("SET", "held", "1"))
             time.sleep(0.05)
-            line = info_fields(decode(ctl.call("CLIENT", "LIST", "ID", str(hid))).decode())
+            line = client_fields(decode_reply(ctl.call("CLIENT", "LIST", "ID", str(hid))).decode())
             ctl.call("CLIENT", "UNPAUSE")
             reply = held.read_reply()
             ctl.call("DEL", "held")
@@ -307,7 +292,7 @@ def test_client_kill_unsubscribed_client_is_normal(server, ref):
             c.call("SUBSCRIBE", "x")
             c.call("UNSUBSCRIBE", "x")
             return killer.call("CLIENT", "KILL", "TYPE", "pubsub"), \
-                killer.call("CLIENT", "KILL", "TYPE", "normal", "ID", str(client_id(killer)))
+                killer.call("CLIENT", "KILL", "TYPE", "normal", "ID", str(raw_client_id(killer)))
         finally:
             killer.close()
             c.close()
@@ -332,7 +317,7 @@ def test_client_unblock_reply(server, ref, reason):
     def scenario(srv):
         ctl, blocked = srv.raw(), srv.raw()
         try:
-            bid = client_id(blocked)
+            bid = raw_client_id(blocked)
             blocked.send(encode("BLPOP", "nolist", "0"))
             time.sleep(0.05)
             first = ctl.call("CLIENT", "UNBLOCK", str(bid), *reason)
@@ -352,7 +337,7 @@ COMPARED = ("flags", "db", "sub", "psub", "ssub", "multi", "cmd", "resp", "name"
 
 
 def fields_of(observer, cid: int) -> dict:
-    line = info_fields(decode(observer.call("CLIENT", "LIST", "ID", str(cid))).decode())
+    line = client_fields(decode_reply(observer.call("CLIENT", "LIST", "ID", str(cid))).decode())
     return {k: line[k] for k in COMPARED}
 
 
@@ -377,7 +362,7 @@ def test_client_list_fields(server, ref, name):
     def scenario(srv):
         c, observer = srv.raw(), srv.raw()
         try:
-            cid = client_id(c)
+            cid = raw_client_id(c)
             for args in SITUATIONS[name]:
                 c.call(*args)
             return fields_of(observer, cid)
@@ -396,7 +381,7 @@ def test_client_list_blocked(server, ref, cmd):
     def scenario(srv):
         c, observer = srv.raw(), srv.raw()
         try:
-            cid = client_id(c)
+            cid = raw_client_id(c)
             c.send(encode(*cmd))
             time.sleep(0.05)
             blocked = fields_of(observer, cid)
@@ -420,8 +405,8 @@ def test_client_info_in_multi_and_exec(server, ref):
             c.call("SET", "k", "v")
             c.call("CLIENT", "INFO")
             c.call("CLIENT", "LIST", "ID", str(0))
-            reply = decode(c.call("EXEC"))
-            line = info_fields(reply[1].decode())
+            reply = decode_reply(c.call("EXEC"))
+            line = client_fields(reply[1].decode())
             c.call("DEL", "k")
             return {k: line[k] for k in COMPARED}
         finally:

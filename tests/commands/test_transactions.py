@@ -9,26 +9,11 @@ changed by SET, INCR or FLUSHDB from another connection.
 """
 import threading
 
-import hiredis
 import pytest
 import redis
 
 from tests import support
-from tests.support import encode
-
-
-def decode(reply: bytes):
-    reader = hiredis.Reader()
-    reader.feed(reply)
-    return reader.gets()
-
-
-def info_fields(line: str) -> dict:
-    return dict(field.split("=", 1) for field in line.strip().split(" "))
-
-
-def client_id(c) -> int:
-    return int(c.call("CLIENT", "ID")[1:-2])
+from tests.support import client_fields, decode_reply, raw_client_id
 
 
 @pytest.fixture
@@ -187,18 +172,18 @@ def test_huge_queue(server, ref):
         c, other = srv.raw(), srv.raw()
         try:
             c.call("FLUSHALL")
-            cid = client_id(c)
+            cid = raw_client_id(c)
             batch = [("MULTI",)] + [("RPUSH", "big", str(i)) for i in range(n)]
             replies = c.pipeline(batch)
             assert replies[0] == b"+OK\r\n"
             assert set(replies[1:]) == {b"+QUEUED\r\n"}
-            line = info_fields(decode(other.call("CLIENT", "LIST", "ID", str(cid))).decode())
+            line = client_fields(decode_reply(other.call("CLIENT", "LIST", "ID", str(cid))).decode())
             assert line["flags"] == "x" and line["multi"] == str(n)
             assert int(line["multi-mem"]) > n * 10
             reply = c.call("EXEC")
             assert reply == b"*%d\r\n" % n + b"".join(b":%d\r\n" % i for i in range(1, n + 1))
             assert c.call("LLEN", "big") == b":%d\r\n" % n
-            line = info_fields(decode(other.call("CLIENT", "LIST", "ID", str(cid))).decode())
+            line = client_fields(decode_reply(other.call("CLIENT", "LIST", "ID", str(cid))).decode())
             assert (line["flags"], line["multi"], line["multi-mem"]) == ("N", "-1", "0")
             c.call("DEL", "big")
         finally:
@@ -422,7 +407,7 @@ def test_redis_py_resp3_watch_error(server):
 
 def stat_lines(c, section: str) -> dict:
     """INFO <section> as {name: fields without the timings}."""
-    body = decode(c.call("INFO", section)).decode()
+    body = decode_reply(c.call("INFO", section)).decode()
     out = {}
     for line in body.splitlines():
         if ":" not in line or line.startswith("#"):
@@ -461,7 +446,7 @@ COMPARED = ("flags", "db", "sub", "psub", "multi", "cmd")
 
 
 def list_line(observer, cid: int) -> dict:
-    return info_fields(decode(observer.call("CLIENT", "LIST", "ID", str(cid))).decode())
+    return client_fields(decode_reply(observer.call("CLIENT", "LIST", "ID", str(cid))).decode())
 
 
 @pytest.mark.parametrize("change", [("SET", "cl", "x"), ("FLUSHDB",)])
@@ -472,7 +457,7 @@ def test_client_list_in_multi(server, ref, change):
     for srv in (server, ref):
         c, observer = srv.raw(), srv.raw()
         try:
-            cid = client_id(c)
+            cid = raw_client_id(c)
             states = []
             observer.call("SET", "cl", "0")     # FLUSHDB touches watched keys that exist
             c.call("WATCH", "cl")
