@@ -490,9 +490,10 @@ cdef bint db_delete(Db* db, const char* k, size_t n) noexcept:
     if e == NULL:
         return False
     live = not _is_expired(db, e, h)
-    if not live:
-        _expired(db, e)
-    db_unlink_free(db, e, link, h)
+    if live:
+        db_unlink_free(db, e, link, h)
+    else:
+        _delete_expired(db, e, link, h)
     return live
 
 
@@ -675,16 +676,33 @@ cdef bint expire_if_needed(Db* db, Entry* e, Entry** link, uint64_t h) noexcept:
     """Delete e when its TTL has passed. Returns whether it did."""
     if not _is_expired(db, e, h):
         return False
-    _expired(db, e)
-    db_unlink_free(db, e, link, h)
+    _delete_expired(db, e, link, h)
     return True
 
 
-cdef void _expired(Db* db, Entry* e) noexcept:
-    """Bookkeeping for a key deleted because its TTL passed (before it is freed)."""
+cdef void _delete_expired(Db* db, Entry* e, Entry** link, uint64_t h) noexcept:
+    """Delete a key whose TTL passed, count it, then tell watchers and subscribers (after the
+    deletion, as Redis: a WATCHer of a key that was already expired sees it gone)."""
+    cdef char small[128]
+    cdef char* key
+    cdef size_t n
     db.st.expired_keys += 1
-    signal_modified(db, entry_key(e), entry_keylen(e))
-    notify_event(db, NOTIFY_EXPIRED, b"expired", entry_key(e), entry_keylen(e))
+    if not (db.nwatched or db.st.notify_flags & NOTIFY_EXPIRED):
+        db_unlink_free(db, e, link, h)
+        return
+    n = entry_keylen(e)
+    key = small
+    if n > sizeof(small):
+        key = <char*>malloc(n)
+    if key == NULL:
+        db_unlink_free(db, e, link, h)
+        return
+    memcpy(key, entry_key(e), n)
+    db_unlink_free(db, e, link, h)
+    signal_modified(db, key, n)
+    notify_event(db, NOTIFY_EXPIRED, b"expired", key, n)
+    if key != small:
+        free(key)
 
 
 cdef Entry* lookup(Db* db, const char* k, size_t n, int flags, uint64_t* hp,
@@ -698,8 +716,7 @@ cdef Entry* lookup(Db* db, const char* k, size_t n, int flags, uint64_t* hp,
     hp[0] = h
     if e != NULL and entry_has_ttl(e) and _is_expired(db, e, h):
         if not (flags & LOOKUP_NOEXPIRE):
-            _expired(db, e)
-            db_unlink_free(db, e, link, h)
+            _delete_expired(db, e, link, h)
         e = NULL
     if e != NULL:
         if not (flags & LOOKUP_NOTOUCH):

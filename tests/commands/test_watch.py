@@ -247,3 +247,27 @@ def test_watching_an_already_expired_key(server, ref, proto):
         theirs = watch_then(ref, proto, [("SET", "k", "v", "PXAT", "1")], between)
         assert ours == theirs
         assert ours[-1] == (ABORTED if aborted else RAN)[proto]
+
+
+@pytest.mark.parametrize("proto", [2, 3], ids=["resp2", "resp3"])
+def test_watched_expired_key_then_deleted_by_active_expiry(server, ref, proto):
+    """WATCH a key that is already expired but still stored (SET PXAT 1 and WATCH in one
+    write, so nothing deletes it in between); the active expiry cycle deletes it later: the
+    deletion of a key that was expired when watched is no change, EXEC runs (as Redis)."""
+    results = []
+    for srv in (server, ref):
+        a = srv.raw()
+        try:
+            a.call("FLUSHALL")
+            if proto == 3:
+                a.call("HELLO", "3")
+            replies = a.pipeline([("SET", "k", "v", "PXAT", "1"), ("WATCH", "k")])
+            deadline = time.monotonic() + 3
+            while a.call("DBSIZE") != b":0\r\n" and time.monotonic() < deadline:
+                time.sleep(0.02)                  # the active expiry cycle deletes it
+            replies += [a.call("MULTI"), a.call("PING"), a.call("EXEC")]
+            results.append(replies)
+        finally:
+            a.close()
+    assert results[0] == results[1]
+    assert results[0][-1] == RAN[proto]
