@@ -345,6 +345,18 @@ def test_missing_config_file_like_redis(tmp_path, monkeypatch):
 # repeatable directives: values after loading a file
 # ---------------------------------------------------------------------------------------------
 
+def connect_when_listening(path: str, timeout: float = 5.0):
+    """The socket file appears at bind(), a moment before listen(): retry a refused connect."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return Resp(path=path)
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def start_and_get(conf_text, names, tmp_path):
     conf = tmp_path / "q.conf"
     conf.write_text(conf_text)
@@ -356,7 +368,7 @@ def start_and_get(conf_text, names, tmp_path):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_for(sock.exists, proc)
-        client = Resp(path=str(sock))
+        client = connect_when_listening(str(sock))
         try:
             return {n: client.config_get(n)[n] for n in names}
         finally:
