@@ -363,17 +363,9 @@ cdef class Client:
         return bool(self.flags & CLIENT_DIRTY_CAS)
 
     @property
-    def watching(self):
-        return len(self.watched) if self.watched is not None else 0
-
-    @property
     def blocked(self):
         """Blocked on keys or held back by CLIENT PAUSE."""
         return bool(self.flags & CLIENT_BLOCKED)
-
-    @property
-    def postponed(self):
-        return bool(self.flags & CLIENT_POSTPONED)
 
     @property
     def pubsub(self):
@@ -397,19 +389,12 @@ cdef class Client:
         elif mode == "skip":
             self.flags |= CLIENT_REPLY_SKIP_NEXT
 
-    def set_pubsub(self, bint on):
-        """Set by the pub/sub layer when the subscription count becomes or stops being 0."""
-        if on:
-            self.flags |= CLIENT_PUBSUB
-        else:
-            self.flags &= ~CLIENT_PUBSUB
-
     def reset_state(self):
         """RESET's share of the core: leave MULTI, unwatch, reply mode on."""
         if self.flags & CLIENT_MULTI:
             multi_discard(self.core, self)
         unwatch_all(self.core, self)
-        self.flags &= ~(CLIENT_DIRTY_CAS | CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP_NEXT)
+        self.flags &= ~(CLIENT_DIRTY_CAS | CLIENT_REPLY_MODES)
 
 
 # =============================================================================================
@@ -1261,21 +1246,9 @@ cdef class Core:
         self.obuf_pubsub_soft_seconds = seconds
 
     @property
-    def paused(self):
-        return {0: None, PAUSE_WRITE: "write", PAUSE_ALL: "all"}[self.pause_kind]
-
-    @property
     def postponed_count(self):
         """Clients whose command CLIENT PAUSE holds back (INFO counts them as blocked)."""
         return len(self.postponed)
-
-    @property
-    def watching_keys(self):
-        return sum(len(t) for t in self.watched_keys)
-
-    @property
-    def blocking_keys_count(self):
-        return sum(len(t) for t in self.blocking_keys)
 
     @property
     def pending_writes(self):
@@ -1338,6 +1311,7 @@ cdef inline void _skip_next_reply(Client c) noexcept:
     """After CLIENT REPLY SKIP ran: the next command's reply is the one dropped."""
     if c.flags & CLIENT_REPLY_SKIP_NEXT:
         c.flags = (c.flags & ~CLIENT_REPLY_SKIP_NEXT) | CLIENT_REPLY_SKIP
+
 
 cdef inline bint memcmp_prefix(const char* a, const char* b, size_t n) noexcept nogil:
     cdef size_t i

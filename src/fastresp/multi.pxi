@@ -126,15 +126,9 @@ cdef int _cmd_watch(Client c) except -1:
     table = <dict>core.watched_keys[c.db_index]
     for i in range(1, c.argc):
         key = PyBytes_FromStringAndSize(c.argv[i], c.argl[i])
-        if c.watched is not None:
-            for obj in c.watched:
-                if (<WatchedKey>obj).dbi == c.db_index and (<WatchedKey>obj).key == key:
-                    break
-            else:
-                obj = None
-            if obj is not None:
-                continue
-        else:
+        if _watched_entry(c, c.db_index, key) is not None:
+            continue
+        if c.watched is None:
             c.watched = []
         wk = WatchedKey.__new__(WatchedKey)
         wk.dbi = c.db_index
