@@ -86,7 +86,11 @@ def test_redis_cli_stat(server):
         time.sleep(2.0)
     finally:
         proc.send_signal(signal.SIGINT)
-        out = proc.communicate(timeout=10)[0].decode()
+        try:
+            out = proc.communicate(timeout=10)[0].decode()
+        except subprocess.TimeoutExpired:      # a signal lost on a loaded machine: what it
+            proc.kill()                         # printed is what the test checks
+            out = proc.communicate()[0].decode()
     lines = out.splitlines()
     assert lines[0].startswith("------- data ------")
     assert lines[1].split()[:5] == ["keys", "mem", "clients", "blocked", "requests"]
