@@ -10,7 +10,7 @@ INCLUDES = [os.path.join(SRC, "includes")]
 
 # One extension per .pyx module of src/fastresp.
 MODULES = ["util", "reply", "keyspace", "parser", "core", "listpack", "t_string", "t_keys",
-           "t_list", "t_hash", "t_set", "t_zset", "t_sort", "pubsub", "errors"]
+           "t_list", "t_hash", "t_set", "t_zset", "t_sort", "pubsub", "rdb", "errors"]
 
 COMPILE_ARGS = ["-O3", "-Wno-unused-function", "-Wno-unreachable-code"]
 if os.environ.get("FASTRESP_DEBUG"):

@@ -60,6 +60,7 @@ cdef enum:
     ROLE_EXEC = 1 << 0          # EXEC, DISCARD, MULTI, WATCH, QUIT, RESET: never queued
     ROLE_PUBSUB_CONTEXT = 1 << 1  # allowed to a RESP2 client in subscribed mode
     ROLE_PAUSED_BY_WRITE = 1 << 2  # held by CLIENT PAUSE WRITE beyond write commands (PUBLISH)
+    ROLE_DENIED_ON_WRITE_ERROR = 1 << 3  # refused like writes while persistence fails (PING)
 
 ctypedef int (*cmd_fn)(Client c) except -1
 ctypedef int (*client_fn)(Client c) except -1
@@ -220,6 +221,9 @@ cdef class Core:
     # where that reply starts (pub/sub frames it gets meanwhile are moved before it)
     cdef Client reply_muted
     cdef size_t reply_mark
+    # persistence: while set (bytes, an error line without '-'), write commands are refused
+    # with it (MISCONF after a failed background save)
+    cdef public object write_error
 
     cdef Command* lookup(self, const char* name, size_t n) noexcept
     cdef int call(self, Client c) except -1

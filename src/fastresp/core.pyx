@@ -471,6 +471,8 @@ cdef int _fill_command(Command* cmd, object spec, Command* parent) except -1:
         cmd.role |= ROLE_PUBSUB_CONTEXT
     if spec.fullname in ("publish", "spublish"):
         cmd.role |= ROLE_PAUSED_BY_WRITE
+    if spec.fullname == "ping":
+        cmd.role |= ROLE_DENIED_ON_WRITE_ERROR
     cmd.nsubs = len(spec.subcommands)
     cmd.subs = NULL
     if cmd.nsubs:
@@ -675,7 +677,8 @@ cdef class Core:
             if cmd.native == _cmd_exec:
                 return exec_abort(c, ERR_NOAUTH, strlen(ERR_NOAUTH))
             return c.error_cstr(ERR_NOAUTH)
-        if FR_UNLIKELY(c.flags & (CLIENT_MULTI | CLIENT_PUBSUB) or self.pause_kind):
+        if FR_UNLIKELY(c.flags & (CLIENT_MULTI | CLIENT_PUBSUB) or self.pause_kind or
+                       self.write_error is not None):
             return self._call_in_state(c, cmd)
         self.execute(c, cmd)
         if FR_UNLIKELY(self.ready_keys and not (c.flags & CLIENT_IN_EXEC)):
@@ -683,11 +686,22 @@ cdef class Core:
         return 0
 
     cdef int _call_in_state(self, Client c, Command* cmd) except -1:
-        """Dispatch for a client in MULTI or subscribed, or while clients are paused."""
+        """Dispatch for a client in MULTI or subscribed, while clients are paused, or while
+        persistence fails."""
+        cdef bytes err
         if c.flags & CLIENT_MULTI and cmd.flags & CMD_NO_MULTI:
             cmd.rejected_calls += 1
             _flag_transaction(c)
             return c.error_cstr(b"ERR Command not allowed inside a transaction")
+        if self.write_error is not None and (
+                cmd.flags & CMD_WRITE or cmd.role & ROLE_DENIED_ON_WRITE_ERROR or
+                (cmd.native == _cmd_exec and c.mflags & CMD_WRITE)):
+            cmd.rejected_calls += 1
+            _flag_transaction(c)
+            err = self.write_error
+            if cmd.native == _cmd_exec:
+                return exec_abort(c, err, len(err))
+            return c.error(err, len(err))
         if c.flags & CLIENT_PUBSUB and c.out.proto == 2 and not (cmd.role & ROLE_PUBSUB_CONTEXT):
             cmd.rejected_calls += 1
             _flag_transaction(c)
