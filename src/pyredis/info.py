@@ -156,25 +156,7 @@ def section_memory(s) -> list:
 
 
 def section_persistence(s) -> list:
-    return [
-        ("loading", 0),
-        ("async_loading", 0),
-        ("current_cow_peak", 0),
-        ("current_cow_size", 0),
-        ("current_cow_size_age", 0),
-        ("current_fork_perc", "0.00"),
-        ("current_save_keys_processed", 0),
-        ("current_save_keys_total", 0),
-        ("rdb_changes_since_last_save", s.keyspace.dirty),
-        ("rdb_bgsave_in_progress", 0),
-        ("rdb_last_save_time", int(s.start_time)),
-        ("rdb_last_bgsave_status", "ok"),
-        ("rdb_last_bgsave_time_sec", -1),
-        ("rdb_current_bgsave_time_sec", -1),
-        ("rdb_saves", 0),
-        ("rdb_last_cow_size", 0),
-        ("rdb_last_load_keys_expired", 0),
-        ("rdb_last_load_keys_loaded", 0),
+    return s.persistence.info_fields() + [
         ("aof_enabled", 0),
         ("aof_rewrite_in_progress", 0),
         ("aof_rewrite_scheduled", 0),
@@ -221,8 +203,8 @@ def section_stats(s) -> list:
         ("pubsub_channels", pubsub_counts()[0]),
         ("pubsub_patterns", pubsub_counts()[1]),
         ("pubsubshard_channels", pubsub_counts()[2]),
-        ("latest_fork_usec", 0),
-        ("total_forks", 0),
+        ("latest_fork_usec", s.persistence.latest_fork_usec),
+        ("total_forks", s.persistence.total_forks),
         ("migrate_cached_sockets", 0),
         ("slave_expires_tracked_keys", 0),
         ("active_defrag_hits", 0),

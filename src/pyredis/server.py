@@ -19,6 +19,7 @@ from pyredis.commands import build_table
 from pyredis.commands.table import CommandSpec
 from pyredis.errors import CommandError
 from pyredis.log import Logger
+from pyredis.persistence import Persistence, SaveError, rdb_module
 
 DEFAULT_PIDFILE = "/var/run/redis.pid"
 METRIC_SAMPLES = 16              # samples averaged by instantaneous_* (as Redis)
@@ -108,7 +109,9 @@ class Server:
         self.cron_ticks = 0
         self.last_second = 0.0
         self.last_metric = 0.0
+        self.shutdown_logged = False
         self._watch_settings()
+        self.persistence = Persistence(self)
 
     # ----- settings that live in the core or the keyspace
     def _watch_settings(self) -> None:
@@ -265,6 +268,8 @@ class Server:
         self.log.role = "M"
         self.log.notice(f"Running mode=standalone, port={self.config['port']}.")
         self.log.warning("Server initialized")
+        if not self.config["appendonly"] and not self.persistence.load_at_startup():
+            raise StartupError()
         self.listen()
         if self.config["pidfile"] or self.config["daemonize"]:
             self.pidfile = self.config["pidfile"] or DEFAULT_PIDFILE
@@ -283,7 +288,14 @@ class Server:
         """Run until shut down; returns the exit code."""
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
-        self.core.run()
+        while True:
+            self.core.run()
+            if self.shutdown_logged or self.prepare_shutdown(self.shutdown_mode):
+                break
+            # a signal asked to stop but the final save failed: Redis keeps serving
+            self.log.warning("SIGTERM received but errors trying to shut down the server, "
+                             "check the logs for more information")
+            self.shutdown_reason = ""
         return self.finish()
 
     def _on_signal(self, signum, frame):
@@ -293,14 +305,58 @@ class Server:
             self.log.warning("You insist... exiting now.")
             os._exit(1)
         self.log.warning(f"Received {name} scheduling shutdown...")
-        self.request_shutdown("User requested shutdown...")
+        words = str(self.config["shutdown-on-sigint" if signum == signal.SIGINT
+                                else "shutdown-on-sigterm"]).split()
+        self.request_shutdown("User requested shutdown...", save="save" in words,
+                              nosave="nosave" in words, force="force" in words,
+                              from_signal=True)
 
-    def request_shutdown(self, reason: str, save: bool = False, nosave: bool = False) -> None:
+    shutdown_mode = (False, False, False)
+
+    def request_shutdown(self, reason: str, save: bool = False, nosave: bool = False,
+                         force: bool = False, from_signal: bool = False) -> None:
+        """Stop serving. From a signal (reason only) the final save runs once the loop has
+        stopped; from SHUTDOWN (a command, save/nosave/force given) it runs here, so that a
+        failed save is the command's error and the server keeps running."""
         self.shutdown_reason = reason
+        self.shutdown_mode = (save, nosave, force)
+        if not from_signal:
+            if not self.prepare_shutdown(self.shutdown_mode):
+                self.shutdown_reason = ""
+                raise CommandError("ERR Errors trying to SHUTDOWN. Check logs.")
         self.core.stop()
 
-    def finish(self) -> int:
+    def prepare_shutdown(self, mode) -> bool:
+        """Redis's prepareForShutdown, persistence part: stop a BGSAVE child, save the final
+        snapshot when save points are set (or SAVE) unless NOSAVE. False: the save failed and
+        FORCE was not given (logged), so the server must not exit."""
+        save, nosave, force = mode
         self.log.warning(self.shutdown_reason or "User requested shutdown...")
+        rdb = self.persistence
+        if rdb.child_running:
+            self.log.warning("There is a child saving an .rdb. Killing it!")
+            rdb.kill_child()
+        if (self.config["save"] or save) and not nosave and rdb_module() is None:
+            # transitional: until fastresp.rdb is built there is nothing to save with
+            self.log.warning("Not saving the final RDB snapshot: fastresp.rdb is not built.")
+        elif (self.config["save"] or save) and not nosave:
+            self.log.notice("Saving the final RDB snapshot before exiting.")
+            try:
+                rdb.save()
+            except SaveError:
+                if force:
+                    self.log.warning("Error trying to save the DB. Exit anyway.")
+                else:
+                    self.log.warning("Error trying to save the DB, can't exit.")
+                    self.log.warning("Errors trying to shut down the server. Check the logs "
+                                     "for more information.")
+                    return False
+        self.shutdown_logged = True
+        return True
+
+    def finish(self) -> int:
+        if not self.shutdown_logged:
+            self.log.warning(self.shutdown_reason or "User requested shutdown...")
         for sock in self.listeners:
             self.core.remove_listener(sock.fileno())
             sock.close()
@@ -335,6 +391,7 @@ class Server:
         if now - self.last_second >= 1.0:
             self.last_second = now
             self.core.clients_cron()
+        self.persistence.cron()
 
     def reset_stats(self) -> None:
         self.core.reset_stats()

@@ -1,0 +1,55 @@
+"""The persistence group (Redis puts these in "server"): SAVE, BGSAVE, LASTSAVE."""
+from fastresp.core import Status
+
+from pyredis import errors
+from pyredis.commands.table import Group
+from pyredis.errors import CommandError
+from pyredis.persistence import SaveError
+
+group = Group("server")
+
+
+# SAVE
+@group.command("SAVE", 1, "admin noscript no_async_loading no_multi",
+               complexity="O(N) where N is the total number of keys in all databases",
+               summary="Synchronously save the dataset to disk")
+def save(server, client, args):
+    rdb = server.persistence
+    if rdb.child_running:
+        raise CommandError("ERR Background save already in progress")
+    try:
+        rdb.save()
+    except SaveError:
+        raise CommandError("ERR") from None
+    return Status("OK")
+
+
+# BGSAVE [SCHEDULE]
+@group.command("BGSAVE [SCHEDULE]", -1, "admin noscript no_async_loading",
+               summary="Asynchronously save the dataset to disk")
+def bgsave(server, client, args):
+    schedule = False
+    if len(args) > 1:
+        if len(args) == 2 and args[1].lower() == b"schedule":
+            schedule = True
+        else:
+            raise CommandError(errors.SYNTAX)
+    rdb = server.persistence
+    if rdb.child_running:
+        raise CommandError("ERR Background save already in progress")
+    if client.in_multi:
+        # inside EXEC a fork would snapshot half a transaction: Redis schedules it
+        rdb.bgsave_scheduled = True
+        return Status("Background saving scheduled")
+    del schedule      # no other kind of child here (AOF rewrite has its own module)
+    if not rdb.bgsave():
+        raise CommandError("ERR")
+    return Status("Background saving started")
+
+
+# LASTSAVE
+@group.command("LASTSAVE", 1, "loading stale fast", acl="admin dangerous",
+               tips="nondeterministic_output",
+               summary="Get the UNIX time stamp of the last successful save to disk")
+def lastsave(server, client, args):
+    return server.persistence.lastsave
