@@ -114,8 +114,10 @@ class Persistence:
             self.log.warning("Can't save the DB: the RDB module (fastresp.rdb) is not built")
             raise SaveError()
         try:
+            aux = rdb.default_aux()
+            aux[b"used-mem"] = str(heap_in_use()).encode()
             rdb.save(self.keyspace, tmpname, compress=self.config["rdbcompression"],
-                     checksum=self.config["rdbchecksum"], aux={"used-mem": heap_in_use()})
+                     checksum=self.config["rdbchecksum"], aux=aux)
             fd = os.open(tmpname, os.O_RDONLY)
             try:
                 os.fsync(fd)
@@ -325,8 +327,9 @@ class Persistence:
         try:
             info = rdb.load(self.keyspace, path) or {}
         except rdb.RdbError as exc:
+            message = getattr(exc, "message", str(exc))
             self.log.warning(f"Internal error in RDB reading offset {getattr(exc, 'offset', 0)}"
-                             f", function at rdb.pyx -> {exc}")
+                             f", function at rdb.pyx -> {message} (file {path})")
             return False
         except OSError as exc:
             self.log.warning(f"Fatal error loading the DB: {exc.strerror}. Exiting.")
@@ -351,8 +354,8 @@ class Persistence:
                 self.log.notice(f"RDB memory usage when created {mb:.2f} Mb")
             except ValueError:
                 pass
-        self.last_load_keys_loaded = int(info.get("keys_loaded", 0))
-        self.last_load_keys_expired = int(info.get("keys_expired", 0))
+        self.last_load_keys_loaded = int(info.get("keys", 0))
+        self.last_load_keys_expired = int(info.get("expired_skipped", 0))
         self.log.notice(f"Done loading RDB, keys loaded: {self.last_load_keys_loaded}, "
                         f"keys expired: {self.last_load_keys_expired}.")
         self.log.notice(f"DB loaded from disk: {time.monotonic() - started:.3f} seconds")
