@@ -16,6 +16,18 @@ cmd("DUMP key", 2, "readonly", R["dump"], keys=(1, 1, 1), since="2.6.0",
 cmd("RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]",
     -4, "write denyoom", R["restore"], keys=(1, 1, 1), since="2.6.0", acl="dangerous",
     key_specs=(KeySpec(("OW", "update"), 1),),
+    # ttl and frequency are integers in Redis's docs (the usage grammar would type them string)
+    doc_arguments=[{"name": "key", "type": "key", "key_spec_index": 0},
+                   {"name": "ttl", "type": "integer"},
+                   {"name": "serialized-value", "type": "string"},
+                   {"name": "replace", "type": "pure-token", "token": "REPLACE",
+                    "flags": ["optional"]},
+                   {"name": "absttl", "type": "pure-token", "token": "ABSTTL",
+                    "flags": ["optional"]},
+                   {"name": "seconds", "type": "integer", "token": "IDLETIME",
+                    "flags": ["optional"]},
+                   {"name": "frequency", "type": "integer", "token": "FREQ",
+                    "flags": ["optional"]}],
     complexity="O(1) to create the new key and additional O(N*M) to reconstruct the serialized "
                "value, where N is the number of Redis objects composing the value and M their "
                "average size. For small string values the time complexity is thus O(1)+O(1*M) "
