@@ -224,6 +224,18 @@ cdef class Core:
     # persistence: while set (bytes, an error line without '-'), write commands are refused
     # with it (MISCONF after a failed background save)
     cdef public object write_error
+    # propagation (propagate.pxi): the write commands of this loop iteration, as the AOF
+    # records them, written to aof_fd before any reply goes out
+    cdef ReplyBuf aof_buf
+    cdef public int aof_fd           # -1: no AOF
+    cdef public int aof_fsync        # AOF_FSYNC_*
+    cdef int aof_db                  # the database the AOF stream has SELECTed (-1: none)
+    cdef int prop_depth              # nesting of execute() (EXEC runs commands inside)
+    cdef size_t prop_mark            # aof_buf length when the top-level command started
+    cdef int prop_ops                # operations the top-level command propagated
+    cdef bint prop_custom            # the running command propagated itself
+    cdef long long aof_last_fsync_us
+    cdef public long long aof_written  # bytes written to the AOF since set_aof
 
     cdef Command* lookup(self, const char* name, size_t n) noexcept
     cdef int call(self, Client c) except -1
@@ -283,6 +295,29 @@ cdef inline int ready_key_position(Client c, int first, int count, int step) noe
     return 0
 cdef SavedCmd* saved_cmd_new(Command* cmd, int argc, const char** argv, size_t* argl) except NULL
 cdef int move_push_frame(Core core, Client c, size_t start) except -1
+
+cdef enum:
+    AOF_FSYNC_NO = 0
+    AOF_FSYNC_ALWAYS = 1
+    AOF_FSYNC_EVERYSEC = 2
+
+# ----- propagation, for handlers that do not propagate verbatim
+cdef int propagate(Core core, int dbi, int argc, const char** argv, size_t* argl) except -1
+
+
+cdef inline int propagate_instead(Client c, int argc, const char** argv, size_t* argl) except -1:
+    """Record, for the AOF, this operation instead of the running command's own arguments
+    (SET ... EX as SET ... PXAT; call it once per operation)."""
+    if c.core.aof_fd < 0:
+        return 0
+    c.core.prop_custom = True
+    return propagate(c.core, c.db_index, argc, argv, argl)
+
+
+cdef inline void propagate_nothing(Client c) noexcept:
+    """The running command changed data but records nothing itself (its operations were
+    recorded with propagate_instead, or there is nothing to replay)."""
+    c.core.prop_custom = True
 
 
 cdef inline int keep_pushed(Core core, Client c, size_t start) except -1:

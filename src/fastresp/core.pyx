@@ -28,12 +28,13 @@ from fastresp.includes.libc_extra cimport (
     sockaddr_in6, socklen_t, ssize_t, AF_INET, AF_INET6, AF_UNIX, SOL_SOCKET, SO_KEEPALIVE,
     SOCK_NONBLOCK, SOCK_CLOEXEC, accept4, getpeername, getsockname, setsockopt, IPPROTO_TCP,
     TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, ntohs, inet_ntop, read, write, close,
+    fdatasync,
     open, O_RDONLY, O_CLOEXEC, ERR_NOAUTH, ERR_MAX_CLIENTS, ERR_UNKNOWN_COMMAND_FMT,
     ERR_UNKNOWN_SUBCOMMAND_FMT, ERR_ARITY_FMT)
 from fastresp.reply cimport (ReplyBuf, reply_raw, reply_int, reply_bulk, reply_simple,
                              reply_null, reply_null_array, reply_array, reply_map, reply_set,
                              reply_push, reply_bool, reply_double, reply_verbatim,
-                             reply_error_text, reply_release, REPLY_CHUNK)
+                             reply_error_text, reply_release, reply_grow, REPLY_CHUNK)
 from fastresp.parser cimport (ParseState, ParseLimits, parse_init, parse_free, parse_command,
                               parse_next_command, parse_rebase, parse_bulk_remaining,
                               PARSE_OK, PARSE_NEED_MORE, PARSE_ERROR)
@@ -42,6 +43,7 @@ from fastresp.keyspace cimport (Keyspace, Db, Entry, key_hash, db_find, lookup, 
 from fastresp.util cimport monotonic_us, cstr_len
 from fastresp.errors import CommandError
 from heapq import heappush, heappop, heapify
+from os import strerror as os_strerror
 
 cdef Core _the_core = None       # the running server's core, for the keyspace hooks
 
@@ -53,6 +55,7 @@ cdef enum:
     ERRORSTATS_MAX = 128             # distinct error prefixes counted in INFO errorstats
     QBUF_IDLE_FREE = 4 * 1024        # an idle client's request buffer above this is freed
     ARG_TEXT_MAX = 128               # bytes of user arguments quoted in an unknown-command error
+    AOF_BUF_KEEP = 64 * 1024         # AOF buffer capacity kept between loop iterations
 
 cdef char _readbuf[READ_CHUNK]
 
@@ -527,6 +530,9 @@ cdef class Core:
         self.postponed = []
         keyspace.st.touch_watched = _touch_watched_hook
         keyspace.st.key_added = _key_added_hook
+        keyspace.st.expired_deleted = _expired_deleted_hook
+        self.aof_fd = -1
+        self.aof_db = -1
         global _the_core
         _the_core = self
 
@@ -535,6 +541,7 @@ cdef class Core:
         for i in range(self.npending):
             Py_XDECREF(self.pending[i])
         free(self.pending)
+        reply_release(&self.aof_buf)
         for i in range(self.fdcap):
             Py_XDECREF(self.fdtable[i])
         free(self.fdtable)
@@ -723,8 +730,15 @@ cdef class Core:
         cdef long long start = self.clock_us if self.clock_us else monotonic_us()
         cdef long long end
         cdef long long errors = c.errors
+        cdef long long dirty = c.db.st.dirty
+        cdef bint outer_custom = self.prop_custom
         c.cmd = cmd
         c.flags |= CLIENT_IN_CALL
+        if FR_UNLIKELY(self.aof_fd >= 0 and self.prop_depth == 0):
+            self.prop_mark = self.aof_buf.len
+            self.prop_ops = 0
+        self.prop_depth += 1
+        self.prop_custom = False
         try:
             if cmd.native != NULL:
                 cmd.native(c)
@@ -737,6 +751,14 @@ cdef class Core:
             self._internal_error(c, exc)
         finally:
             c.flags &= ~CLIENT_IN_CALL
+            self.prop_depth -= 1
+        if FR_UNLIKELY(self.aof_fd >= 0):
+            if (not self.prop_custom and c.db.st.dirty != dirty and
+                    not (cmd.role & ROLE_EXEC)):
+                propagate(self, c.db_index, c.argc, c.argv, c.argl)
+            if self.prop_depth == 0 and self.prop_ops > 1:
+                _wrap_in_multi(self)
+        self.prop_custom = outer_custom
         end = monotonic_us()
         if self.clock_us:
             self.clock_us = end
@@ -1198,6 +1220,8 @@ cdef class Core:
             serve_ready_keys(self)
         if self.unblocked:
             resume_unblocked(self)
+        if self.aof_buf.len:
+            flush_aof(self)
         self.flush_pending()
         if self.to_close:
             self._close_scheduled()
@@ -1253,6 +1277,72 @@ cdef class Core:
         if self.pause_kind:
             end_pause(self)
 
+    # ----- the append-only file, for the Python layer (pyredis.aof)
+    def set_aof(self, int fd, int fsync_policy):
+        """Record write commands to fd (-1: stop; what is buffered is written first) with an
+        appendfsync policy (AOF_FSYNC_NO/ALWAYS/EVERYSEC = 0/1/2). The stream starts with a
+        SELECT of the first database written."""
+        if self.aof_fd >= 0 and self.aof_buf.len:
+            flush_aof(self)
+        self.aof_fd = fd
+        self.aof_fsync = fsync_policy
+        self.aof_db = -1
+        self.aof_written = 0
+        self.keyspace.st.propagating = fd >= 0
+
+    def set_aof_fsync(self, int fsync_policy):
+        self.aof_fsync = fsync_policy
+
+    def flush_aof(self):
+        """Write what is buffered now (shutdown, rewrite switch)."""
+        if self.aof_fd >= 0 and self.aof_buf.len:
+            flush_aof(self)
+
+    def fsync_everysec(self):
+        """appendfsync everysec's fsync, from the cron."""
+        aof_fsync_everysec(self)
+
+    def replay(self, Client c, bytes data):
+        """Run the commands in data as client c (loading an AOF): returns the offset after
+        the last complete command, and whether a protocol error stopped it there. Replies are
+        dropped."""
+        cdef ParseLimits lim
+        cdef int r, i
+        cdef char* buf = PyBytes_AS_STRING(data)
+        cdef size_t n = PyBytes_GET_SIZE(data)
+        lim.max_bulk = self.proto_max_bulk_len
+        lim.unauthenticated = False
+        parse_free(&c.ps)
+        parse_init(&c.ps)
+        while True:
+            r = parse_command(&c.ps, buf, n, &lim)
+            if r == PARSE_NEED_MORE:
+                return c.ps.start, False
+            if r == PARSE_ERROR:
+                return c.ps.start, True
+            if c.ps.argc:
+                if c.ps.argc > c.argvcap:
+                    _reserve_argv(c, c.ps.argc)
+                for i in range(c.ps.argc):
+                    c.argv[i] = buf + c.ps.start + c.ps.aoff[i]
+                    c.argl[i] = c.ps.alen[i]
+                c.argc = c.ps.argc
+                self.call(c)
+                c.argc = 0
+                c.out.len = c.out.sent = 0
+            parse_next_command(&c.ps)
+
+    def loading_client(self):
+        """A client with no connection, for replaying an AOF."""
+        cdef Client c = Client.__new__(Client)
+        c.fd = -1
+        c.core = self
+        c.id = -1
+        c.select_db(0)
+        c.addr = c.laddr = ""
+        c.authenticated = True
+        return c
+
     def set_obuf_limits(self, long long hard, long long soft, long long seconds):
         """client-output-buffer-limit for pub/sub clients."""
         self.obuf_pubsub_hard = hard
@@ -1275,6 +1365,7 @@ cdef class Core:
 
 include "multi.pxi"
 include "blocking.pxi"
+include "propagate.pxi"
 
 
 cdef inline void _flag_transaction(Client c) noexcept:

@@ -123,6 +123,8 @@ cdef struct KsState:
     key_event_fn notify        # publish a keyspace notification (pub/sub module)
     key_fn touch_watched       # a watched key changed (transactions; db.nwatched > 0)
     key_fn key_added           # a key was added where clients are blocked (db.nblocking > 0)
+    key_fn expired_deleted     # an expired key was deleted: propagate its deletion (AOF on)
+    bint propagating           # the AOF is on: expired_deleted is called
 
 cdef struct Table:
     void** b           # buckets: chains linked through the entry's first field

@@ -687,7 +687,7 @@ cdef void _delete_expired(Db* db, Entry* e, Entry** link, uint64_t h) noexcept:
     cdef char* key
     cdef size_t n
     db.st.expired_keys += 1
-    if not (db.nwatched or db.st.notify_flags & NOTIFY_EXPIRED):
+    if not (db.nwatched or db.st.notify_flags & NOTIFY_EXPIRED or db.st.propagating):
         db_unlink_free(db, e, link, h)
         return
     n = entry_keylen(e)
@@ -699,6 +699,8 @@ cdef void _delete_expired(Db* db, Entry* e, Entry** link, uint64_t h) noexcept:
         return
     memcpy(key, entry_key(e), n)
     db_unlink_free(db, e, link, h)
+    if db.st.propagating:
+        db.st.expired_deleted(db, key, n)
     signal_modified(db, key, n)
     notify_event(db, NOTIFY_EXPIRED, b"expired", key, n)
     if key != small:
@@ -1000,6 +1002,7 @@ cdef class Keyspace:
         self.st.notify = _no_key_event
         self.st.touch_watched = _no_key_hook
         self.st.key_added = _no_key_hook
+        self.st.expired_deleted = _no_key_hook
         self.update_clock()
 
     def __dealloc__(self):

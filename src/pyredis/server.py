@@ -12,6 +12,7 @@ import time
 
 from fastresp.core import BACKEND, Core
 from fastresp.pubsub import install as install_pubsub, unsubscribe_all
+from fastresp.rdb import configure as rdb_configure
 from fastresp.keyspace import Keyspace, heap_in_use
 
 from pyredis import REDIS_VERSION
@@ -147,6 +148,7 @@ class Server:
             "lfu-decay-time": lambda v: ks.configure(lfu_decay_time=v),
             "active-expire-effort": lambda v: ks.configure(expire_effort=v),
             "notify-keyspace-events": lambda v: ks.configure(notify_keyspace_events=v),
+            "rdbcompression": lambda v: rdb_configure(rdbcompression=v),
             "client-output-buffer-limit": lambda v: core.set_obuf_limits(*v["pubsub"]),
         }
         for name in ENCODING_SETTINGS:

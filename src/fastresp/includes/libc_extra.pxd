@@ -132,6 +132,7 @@ cdef extern from "<unistd.h>" nogil:
     ssize_t read(int fd, void* buf, size_t n)
     ssize_t write(int fd, const void* buf, size_t n)
     int close(int fd)
+    int fdatasync(int fd)
 
 cdef extern from "<fcntl.h>" nogil:
     int open(const char* path, int flags)

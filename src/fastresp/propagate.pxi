@@ -1,0 +1,123 @@
+# Propagation: what the append-only file records (included by core.pyx).
+#
+# With the AOF on (Core.aof_fd >= 0), every command that changed data (the keyspace's dirty
+# counter moved) is appended to Core.aof_buf as a RESP command: its own arguments, or the
+# operations its handler recorded with propagate_instead (relative TTLs as absolute times,
+# SPOP as SREM, a served BLPOP as LPOP ...). Deletions of expired keys are recorded as DEL.
+# A SELECT goes in whenever the database changes. A top-level command that recorded more than
+# one operation (EXEC, or a command plus the expired-key DELs it caused) is wrapped in
+# MULTI/EXEC so it replays atomically.
+#
+# Before the loop writes any reply, the buffer is written to the file (and, with
+# `appendfsync always`, fsynced): a reply never acknowledges a write the file does not hold.
+
+cdef inline int _resp_bulk(ReplyBuf* b, const char* p, size_t n) except -1:
+    return reply_bulk(b, p, n)
+
+
+cdef int propagate(Core core, int dbi, int argc, const char** argv, size_t* argl) except -1:
+    """Append one operation, in database dbi, to the AOF buffer."""
+    cdef int i
+    cdef char num[24]
+    cdef int nn
+    if core.aof_fd < 0:
+        return 0
+    if dbi != core.aof_db:
+        nn = snprintf(num, sizeof(num), b"%d", dbi)
+        reply_array(&core.aof_buf, 2)
+        _resp_bulk(&core.aof_buf, b"SELECT", 6)
+        _resp_bulk(&core.aof_buf, num, nn)
+        core.aof_db = dbi
+    reply_array(&core.aof_buf, argc)
+    for i in range(argc):
+        _resp_bulk(&core.aof_buf, argv[i], argl[i])
+    if core.prop_depth:
+        core.prop_ops += 1
+    return 0
+
+
+cdef int _propagate_words(Core core, int dbi, list words) except -1:
+    """propagate() for a few Python byte strings (rare paths: expired keys, MULTI/EXEC)."""
+    cdef int n = len(words), i
+    cdef const char* argv[4]
+    cdef size_t argl[4]
+    for i in range(n):
+        argv[i] = PyBytes_AS_STRING(words[i])
+        argl[i] = PyBytes_GET_SIZE(words[i])
+    return propagate(core, dbi, n, argv, argl)
+
+
+cdef void _expired_deleted_hook(Db* db, const char* k, size_t n) noexcept:
+    """KsState.expired_deleted: an expired key was deleted; the AOF records a DEL."""
+    if _the_core is not None:
+        try:
+            _propagate_words(_the_core, db.id, [b"DEL", PyBytes_FromStringAndSize(k, n)])
+        except Exception:
+            pass
+
+
+cdef int _wrap_in_multi(Core core) except -1:
+    """Wrap the operations recorded since prop_mark in MULTI ... EXEC."""
+    cdef const char* multi = b"*1\r\n$5\r\nMULTI\r\n"
+    cdef size_t mn = 15
+    cdef size_t at = core.prop_mark
+    cdef size_t tail = core.aof_buf.len - at
+    reply_grow(&core.aof_buf, mn)
+    memmove(core.aof_buf.data + at + mn, core.aof_buf.data + at, tail)
+    memcpy(core.aof_buf.data + at, multi, mn)
+    core.aof_buf.len += mn
+    reply_raw(&core.aof_buf, b"*1\r\n$4\r\nEXEC\r\n", 14)
+    return 0
+
+
+cdef int flush_aof(Core core) except -1:
+    """Write the AOF buffer (before replies go out), fsync as the policy says. A failed write
+    keeps the buffer and refuses writes (MISCONF) until a later write succeeds."""
+    cdef ssize_t n
+    cdef size_t done = 0
+    cdef long long now
+    global errno
+    while done < core.aof_buf.len:
+        n = write(core.aof_fd, core.aof_buf.data + done, core.aof_buf.len - done)
+        if n < 0:
+            if errno == EINTR:
+                continue
+            _aof_failed(core, errno, done)
+            return 0
+        done += <size_t>n
+    core.aof_written += <long long>done
+    core.aof_buf.len = 0
+    if core.aof_buf.cap > AOF_BUF_KEEP:
+        reply_release(&core.aof_buf)
+    if core.write_error is not None and core.write_error.startswith(b"MISCONF Errors writing"):
+        core.write_error = None
+        if core.log is not None:
+            core.log("warning", "AOF write error looks solved, Redis can write again.")
+    if core.aof_fsync == AOF_FSYNC_ALWAYS:
+        fdatasync(core.aof_fd)
+        core.aof_last_fsync_us = monotonic_us()
+    return 0
+
+
+cdef int _aof_failed(Core core, int err, size_t done) except -1:
+    """Keep what was not written; writes are refused until the file takes data again."""
+    if done:
+        memmove(core.aof_buf.data, core.aof_buf.data + done, core.aof_buf.len - done)
+        core.aof_buf.len -= done
+        core.aof_written += <long long>done
+    if core.write_error is None:
+        core.write_error = ("MISCONF Errors writing to the AOF file: " +
+                            os_strerror(err)).encode()
+        if core.log is not None:
+            core.log("warning", "Error writing to the AOF file: " + os_strerror(err))
+    return 0
+
+
+cdef int aof_fsync_everysec(Core core) except -1:
+    """appendfsync everysec: fsync what was written if the last fsync is a second old."""
+    cdef long long now = monotonic_us()
+    if core.aof_fd >= 0 and core.aof_fsync == AOF_FSYNC_EVERYSEC and \
+            now - core.aof_last_fsync_us >= 1000000:
+        fdatasync(core.aof_fd)
+        core.aof_last_fsync_us = now
+    return 0
