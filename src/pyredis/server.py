@@ -20,7 +20,7 @@ from pyredis.commands import build_table
 from pyredis.commands.table import CommandSpec
 from pyredis.errors import CommandError
 from pyredis.log import Logger
-from pyredis.persistence import Persistence, SaveError, rdb_module
+from pyredis.persistence import Persistence, SaveError
 
 DEFAULT_PIDFILE = "/var/run/redis.pid"
 METRIC_SAMPLES = 16              # samples averaged by instantaneous_* (as Redis)
@@ -338,10 +338,7 @@ class Server:
         if rdb.child_running:
             self.log.warning("There is a child saving an .rdb. Killing it!")
             rdb.kill_child()
-        if (self.config["save"] or save) and not nosave and rdb_module() is None:
-            # transitional: until fastresp.rdb is built there is nothing to save with
-            self.log.warning("Not saving the final RDB snapshot: fastresp.rdb is not built.")
-        elif (self.config["save"] or save) and not nosave:
+        if (self.config["save"] or save) and not nosave:
             self.log.notice("Saving the final RDB snapshot before exiting.")
             try:
                 rdb.save()
