@@ -298,10 +298,7 @@ def test_shutdown_refused_when_the_save_fails(tmp_path, kind):
 
 
 @pytest.mark.parametrize("kind", [
-    pytest.param("pyredis", marks=pytest.mark.xfail(
-        strict=True, reason="commands/server.py's SHUTDOWN does not pass force= to "
-                            "Server.request_shutdown yet")),
-    "redis"])
+    "pyredis", "redis"])
 def test_shutdown_force_exits_when_the_save_fails(tmp_path, kind):
     (tmp_path / "sub").mkdir()
     srv = start(kind, tmp_path, "--save", "3600 1")

@@ -109,11 +109,12 @@ def shutdown(server, client, args):
         raise CommandError(errors.SYNTAX)        # an illegal combination, in Redis's words
     if b"abort" in opts:
         raise CommandError("ERR No shutdown in progress.")
-    # like Redis, which exits inside the command: nothing this client sent after SHUTDOWN
-    # runs, and it gets no reply
-    client.close_after_reply()
+    # a failed final save raises the command's error and the server (and this connection)
+    # keep running; otherwise, like Redis, which exits inside the command, nothing this client
+    # sent after SHUTDOWN runs and it gets no reply
     server.request_shutdown("User requested shutdown...", save=b"save" in opts,
-                            nosave=b"nosave" in opts)
+                            nosave=b"nosave" in opts, force=b"force" in opts)
+    client.close_after_reply()
     return NO_REPLY
 
 
