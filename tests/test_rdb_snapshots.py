@@ -11,21 +11,6 @@ from tests import support
 PROTECTED = ("--enable-protected-configs", "yes")
 
 
-def _ready() -> bool:
-    """SAVE is in the command table (commands/__init__.py registers the persistence group) and
-    fastresp.rdb is built: until both land these tests cannot run."""
-    from pyredis.commands import build_table
-    try:
-        from fastresp import rdb  # noqa: F401
-    except ImportError:
-        return False
-    return any(spec.name == "save" for spec in build_table())
-
-
-pytestmark = pytest.mark.skipif(not _ready(), reason="persistence commands not registered or "
-                                                     "fastresp.rdb not built yet")
-
-
 def start(kind, directory, *args):
     """A server of `kind` ("pyredis"/"redis") whose dir is `directory` (kept across restarts)."""
     if kind == "redis" and support.redis_server_path() is None:

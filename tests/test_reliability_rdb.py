@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests import support
-from tests.test_rdb_snapshots import bgsave_done, pytestmark, start, wait_for  # noqa: F401
+from tests.test_rdb_snapshots import bgsave_done, start, wait_for
 
 REPORTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "reports")
 FIGURES = {}

@@ -12,6 +12,7 @@ import os
 import signal
 import time
 
+from fastresp import rdb
 from fastresp.keyspace import heap_in_use
 
 BGSAVE_RETRY_DELAY = 5          # seconds before a save point retries after a failed BGSAVE
@@ -24,15 +25,6 @@ MISCONF_RDB = (b"MISCONF Redis is configured to save RDB snapshots, but it's cur
 
 class SaveError(Exception):
     """A foreground save failed; the reason has been logged."""
-
-
-def rdb_module():
-    """fastresp.rdb, imported when first needed (None when it is not built)."""
-    try:
-        from fastresp import rdb
-    except ImportError:
-        return None
-    return rdb
 
 
 def fsync_dir(path: str) -> None:
@@ -109,10 +101,6 @@ class Persistence:
         """rdb.save into tmpname in the current directory (the server's `dir`), fsynced, renamed
         over dbfilename, directory fsynced. Raises SaveError after logging as Redis does."""
         dbfilename = self.config["dbfilename"]
-        rdb = rdb_module()
-        if rdb is None:
-            self.log.warning("Can't save the DB: the RDB module (fastresp.rdb) is not built")
-            raise SaveError()
         try:
             aux = rdb.default_aux()
             aux[b"used-mem"] = str(heap_in_use()).encode()
@@ -318,10 +306,6 @@ class Persistence:
         path = self.config["dbfilename"]
         if not os.path.exists(path):
             return True
-        rdb = rdb_module()
-        if rdb is None:
-            self.log.warning(f"Can't load {path}: the RDB module (fastresp.rdb) is not built")
-            return False
         started = time.monotonic()
         self.loading = True
         try:
