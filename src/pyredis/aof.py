@@ -1,0 +1,866 @@
+"""The append-only file as Redis 7.0 keeps it: a directory (appenddirname) holding a manifest,
+one base file (an RDB snapshot, or an AOF) and incremental files of RESP commands.
+
+    dir/appendonlydir/appendonly.aof.manifest
+        file appendonly.aof.1.base.rdb seq 1 type b
+        file appendonly.aof.1.incr.aof seq 1 type i
+
+The core records every write into the open incr file (Core.set_aof); this module is the life
+cycle around it: loading at start-up (base through fastresp.rdb or Core.replay, then every incr
+file through Core.replay), creating the files on first start, BGREWRITEAOF (a forked child writes
+a new base while the parent appends to a new incr file; the manifest is switched atomically),
+auto rewrites, CONFIG SET appendonly/appendfsync, INFO fields and shutdown.
+
+Paths are relative: the server runs with `dir` as its working directory.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from fastresp import rdb
+from fastresp.keyspace import heap_in_use
+
+from pyredis.persistence import fsync_dir, private_dirty_bytes
+
+FSYNC_POLICIES = {"no": 0, "always": 1, "everysec": 2}
+BASE, HISTORY, INCR = "b", "h", "i"
+MULTI = b"*1\r\n$5\r\nmulti\r\n"
+
+
+class ManifestError(Exception):
+    """The manifest cannot be used: message says why."""
+
+
+# --------------------------------------------------------------------------------------------
+# Manifest
+# --------------------------------------------------------------------------------------------
+
+def _split_args(line: str) -> list[str] | None:
+    """Split a manifest line as Redis does (words, "quoted" or 'quoted'); None if unbalanced."""
+    out, i, n = [], 0, len(line)
+    while True:
+        while i < n and line[i] in " \t\n\r\v\f":
+            i += 1
+        if i >= n:
+            return out
+        cur = []
+        if line[i] in "\"'":
+            q = line[i]
+            i += 1
+            while True:
+                if i >= n:
+                    return None
+                c = line[i]
+                if q == '"' and c == "\\" and i + 1 < n:
+                    e = line[i + 1]
+                    if e == "x" and i + 3 < n:
+                        try:
+                            cur.append(chr(int(line[i + 2:i + 4], 16)))
+                            i += 4
+                            continue
+                        except ValueError:
+                            pass
+                    cur.append({"n": "\n", "r": "\r", "t": "\t", "b": "\b", "a": "\a"}.get(e, e))
+                    i += 2
+                    continue
+                if q == "'" and c == "\\" and i + 1 < n and line[i + 1] == "'":
+                    cur.append("'")
+                    i += 2
+                    continue
+                if c == q:
+                    i += 1
+                    if i < n and line[i] not in " \t\n\r\v\f":
+                        return None
+                    break
+                cur.append(c)
+                i += 1
+        else:
+            while i < n and line[i] not in " \t\n\r\v\f":
+                cur.append(line[i])
+                i += 1
+        out.append("".join(cur))
+
+
+def _quote(name: str) -> str:
+    if name and all(c.isprintable() and c not in " \"'\\" for c in name):
+        return name
+    out = ['"']
+    for c in name:
+        if c in "\"\\":
+            out.append("\\" + c)
+        elif c.isprintable():
+            out.append(c)
+        else:
+            out.append("\\x%02x" % (ord(c) & 0xFF))
+    out.append('"')
+    return "".join(out)
+
+
+class Manifest:
+    """base: (name, seq) or None; incrs: [(name, seq)] in order; history: [name]."""
+
+    def __init__(self):
+        self.base = None
+        self.incrs: list[tuple[str, int]] = []
+        self.history: list[str] = []
+
+    @classmethod
+    def parse(cls, text: str) -> "Manifest":
+        m = cls()
+        last_incr = 0
+        for lineno, line in enumerate(text.split("\n"), 1):
+            if line.startswith("#") or not line.strip():
+                continue
+            words = _split_args(line)
+            if words is None or len(words) < 6 or len(words) % 2:
+                raise ManifestError(f"Invalid AOF manifest file format (line {lineno})")
+            fields = dict(zip(words[0::2], words[1::2]))
+            name, seq, kind = fields.get("file"), fields.get("seq"), fields.get("type")
+            if not name or seq is None or kind not in (BASE, HISTORY, INCR):
+                raise ManifestError(f"Invalid AOF manifest file format (line {lineno})")
+            if os.sep in name or name in (".", ".."):
+                raise ManifestError(f"Invalid AOF file name '{name}' in manifest (line {lineno})")
+            try:
+                seqn = int(seq)
+            except ValueError:
+                raise ManifestError(f"Invalid AOF manifest file format (line {lineno})") from None
+            if seqn <= 0:
+                raise ManifestError(f"Invalid AOF manifest file format (line {lineno})")
+            if kind == BASE:
+                if m.base is not None:
+                    raise ManifestError("Found duplicate base file information")
+                m.base = (name, seqn)
+            elif kind == HISTORY:
+                m.history.append(name)
+            else:
+                if seqn <= last_incr:
+                    raise ManifestError("Found a non-monotonic sequence number")
+                last_incr = seqn
+                m.incrs.append((name, seqn))
+        if m.base is None and not m.incrs:
+            raise ManifestError("Found an empty AOF manifest")
+        return m
+
+    def text(self, with_history: bool = True) -> str:
+        lines = []
+        if self.base:
+            lines.append(f"file {_quote(self.base[0])} seq {self.base[1]} type b\n")
+        if with_history:
+            lines += [f"file {_quote(h)} seq 1 type h\n" for h in self.history]
+        lines += [f"file {_quote(n)} seq {s} type i\n" for n, s in self.incrs]
+        return "".join(lines)
+
+    def files(self) -> list[str]:
+        return ([self.base[0]] if self.base else []) + [n for n, _ in self.incrs]
+
+
+# --------------------------------------------------------------------------------------------
+# Checking an AOF stream (shared with pyredis-check-aof)
+# --------------------------------------------------------------------------------------------
+
+def scan_commands(data: bytes, start: int = 0):
+    """Walk RESP multibulk commands: returns (offset after the last complete command, status,
+    offset of the last unclosed MULTI or -1). status: "ok", "truncated" (a torn tail) or "bad"
+    (the data is not a command stream at offset)."""
+    i, n = start, len(data)
+    multi_at = -1
+    while i < n:
+        cmd_start = i
+        if data[i:i + 1] == b"#":                       # annotation (aof-timestamp-enabled)
+            j = data.find(b"\n", i)
+            if j < 0:
+                return cmd_start, "truncated", multi_at
+            i = j + 1
+            continue
+        if data[i:i + 1] != b"*":
+            return cmd_start, "bad", multi_at
+        j = data.find(b"\r\n", i)
+        if j < 0:
+            return cmd_start, "truncated", multi_at
+        try:
+            argc = int(data[i + 1:j])
+        except ValueError:
+            return cmd_start, "bad", multi_at
+        if argc < 1:
+            return cmd_start, "bad", multi_at
+        i = j + 2
+        first = None
+        for _ in range(argc):
+            if i >= n:
+                return cmd_start, "truncated", multi_at
+            if data[i:i + 1] != b"$":
+                return cmd_start, "bad", multi_at
+            j = data.find(b"\r\n", i)
+            if j < 0:
+                return cmd_start, "truncated", multi_at
+            try:
+                blen = int(data[i + 1:j])
+            except ValueError:
+                return cmd_start, "bad", multi_at
+            if blen < 0:
+                return cmd_start, "bad", multi_at
+            i = j + 2
+            if i + blen + 2 > n:
+                return cmd_start, "truncated", multi_at
+            if data[i + blen:i + blen + 2] != b"\r\n":
+                return cmd_start, "bad", multi_at
+            if first is None:
+                first = data[i:i + blen].lower()
+            i += blen + 2
+        if first == b"multi":
+            multi_at = cmd_start
+        elif first == b"exec":
+            multi_at = -1
+    return i, "ok", multi_at
+
+
+def is_rdb(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(5) == b"REDIS"
+    except OSError:
+        return False
+
+
+class AofLoadError(Exception):
+    """Loading failed: the reason has been logged; the server must exit 1."""
+
+
+# --------------------------------------------------------------------------------------------
+# The server's AOF
+# --------------------------------------------------------------------------------------------
+
+class AppendOnlyFile:
+    def __init__(self, server):
+        self.server = server
+        self.config = server.config
+        self.core = server.core
+        self.keyspace = server.keyspace
+        self.log = server.log
+        self.enabled = False               # recording into an incr file
+        self.waiting_rewrite = False       # turned on at run time: base being written
+        self.manifest: Manifest | None = None
+        self.fd = -1
+        self.incr_name = ""
+        self.size_before = 0               # base + incr sizes at the last switch
+        self.base_size = 0
+        self.child_pid = -1
+        self.child_start = 0.0
+        self.child_pipe = -1
+        self.child_incr_seq = 0
+        self.child_records = True
+        self.rewrite_scheduled = False
+        self.last_rewrite_time_sec = -1
+        self.last_bgrewrite_ok = True
+        self.rewrites = 0
+        self.consecutive_failures = 0
+        self.last_cow_size = 0
+        self.loading = False
+
+    # ----- names
+    @property
+    def dirname(self) -> str:
+        return self.config["appenddirname"]
+
+    @property
+    def filename(self) -> str:
+        return self.config["appendfilename"]
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.dirname, name)
+
+    @property
+    def manifest_name(self) -> str:
+        return self.filename + ".manifest"
+
+    def _base_name(self, seq: int) -> str:
+        ext = "rdb" if self.config["aof-use-rdb-preamble"] else "aof"
+        return f"{self.filename}.{seq}.base.{ext}"
+
+    def _incr_name(self, seq: int) -> str:
+        return f"{self.filename}.{seq}.incr.aof"
+
+    def _policy(self) -> int:
+        return FSYNC_POLICIES.get(self.config["appendfsync"], 2)
+
+    # ----- the manifest on disk
+    def _persist_manifest(self, m: Manifest, with_history: bool = False) -> None:
+        """temp file, fsync, rename, directory fsync (Redis's persistAofManifest)."""
+        tmp = self.path("temp-" + self.manifest_name)
+        with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
+            f.write(m.text(with_history))
+            f.flush()
+            os.fsync(f.fileno())
+        os.rename(tmp, self.path(self.manifest_name))
+        fsync_dir(self.dirname)
+
+    def _read_manifest(self) -> Manifest | None:
+        path = self.path(self.manifest_name)
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+        except FileNotFoundError:
+            return None
+        return Manifest.parse(raw.decode("utf-8", "surrogateescape"))
+
+    # ----- loading
+    def _fail(self, message: str):
+        self.log.warning(message)
+        raise AofLoadError(message)
+
+    def load_at_startup(self) -> bool:
+        """Load the AOF set (appendonly yes). False: it could not be loaded (logged); the
+        server must exit 1 without serving."""
+        try:
+            self._load()
+        except AofLoadError:
+            return False
+        finally:
+            self.loading = False
+        self.keyspace.dirty = 0
+        return True
+
+    def _load(self) -> None:
+        try:
+            m = self._read_manifest()
+        except ManifestError as exc:
+            self._fail(f"{exc} (manifest {self.path(self.manifest_name)})")
+        except OSError as exc:
+            self._fail(f"Can't open the AOF manifest file {self.manifest_name} for reading: "
+                       f"{exc.strerror}")
+        if m is None:
+            if os.path.isfile(self.filename) and not os.path.exists(self.dirname):
+                m = self._upgrade_old_aof()
+            else:
+                self.manifest = None
+                return
+        self.manifest = m
+        for name in m.files():
+            if not os.path.exists(self.path(name)):
+                self._fail(f"The AOF file {name} doesn't exist")
+        started = time.monotonic()
+        self.loading = True
+        self.base_size = 0
+        files = m.files()
+        for idx, name in enumerate(files):
+            is_base = m.base is not None and idx == 0
+            t0 = time.monotonic()
+            self._load_file(name, is_base=is_base, last=idx == len(files) - 1)
+            kind = "base" if is_base else "incr"
+            self.log.notice(f"DB loaded from {kind} file {name}: "
+                            f"{time.monotonic() - t0:.3f} seconds")
+        self.log.notice(f"DB loaded from append only file: "
+                        f"{time.monotonic() - started:.3f} seconds")
+
+    def _upgrade_old_aof(self) -> Manifest:
+        """A Redis < 7 appendonly.aof in dir: move it into the AOF directory as the base."""
+        os.makedirs(self.dirname, exist_ok=True)
+        os.rename(self.filename, self.path(self.filename))
+        m = Manifest()
+        m.base = (self.filename, 1)
+        self._persist_manifest(m)
+        fsync_dir(".")
+        self.log.notice("Successfully migrated an old-style AOF into the AOF directory")
+        return m
+
+    def _load_file(self, name: str, is_base: bool, last: bool) -> None:
+        path = self.path(name)
+        if is_base and is_rdb(path):
+            self.log.notice("Reading RDB base file on AOF loading...")
+            try:
+                info = rdb.load(self.keyspace, path) or {}
+            except rdb.RdbError as exc:
+                self._fail(f"Bad file format reading the append only file {name} (RDB base "
+                           f"at offset {getattr(exc, 'offset', 0)}): "
+                           f"{getattr(exc, 'message', str(exc))}")
+            except OSError as exc:
+                self._fail(f"Fatal error: can't open the append only file {name} for reading: "
+                           f"{exc.strerror}")
+            self.log.notice("RDB is base AOF")
+            self.log.notice(f"Done loading RDB, keys loaded: {int(info.get('keys', 0))}, "
+                            f"keys expired: {int(info.get('expired_skipped', 0))}.")
+            self.base_size = os.path.getsize(path)
+            return
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as exc:
+            self._fail(f"Fatal error: can't open the append only file {name} for reading: "
+                       f"{exc.strerror}")
+        if is_base:
+            self.base_size = len(data)
+        if not data:
+            return
+        end, status, multi_at = scan_commands(data)
+        if status == "bad":
+            self._fail(f"Bad file format reading the append only file {name} at offset {end}: "
+                       f"make a backup of your AOF file, then use ./redis-check-aof --fix "
+                       f"<filename.manifest>")
+        unknown = self._unknown_command(data[:end])
+        if unknown is not None:
+            self._fail(f"Unknown command '{unknown[1]}' reading the append only file {name} "
+                       f"at offset {unknown[0]}")
+        cut = end
+        if status == "truncated" or multi_at >= 0:
+            if multi_at >= 0:
+                cut = multi_at
+            if not last:
+                self._fail(f"Unexpected end of file reading the append only file {name} at "
+                           f"offset {end} (it is not the last file of the set)")
+            if not self.config["aof-load-truncated"]:
+                self._fail(f"Unexpected end of file reading the append only file {name}. You "
+                           f"can: 1) Make a backup of your AOF file, then use ./redis-check-aof "
+                           f"--fix <filename.manifest>. 2) Alternatively you can set the "
+                           f"'aof-load-truncated' configuration option to yes and restart the "
+                           f"server.")
+            if multi_at >= 0 and status == "ok":
+                self.log.warning("Revert incomplete MULTI/EXEC transaction in AOF file " + name)
+            else:
+                self.log.warning(f"!!! Warning: short read while loading the AOF file {name}!!!")
+            self.log.warning(f"!!! Truncating the AOF {name} at offset {cut} !!!")
+        client = self.core.loading_client()
+        done, perr = self.core.replay(client, data[:cut])
+        if perr or done != cut:
+            self._fail(f"Bad file format reading the append only file {name} at offset "
+                       f"{done}")
+        if cut != len(data):
+            try:
+                os.truncate(path, cut)
+            except OSError as exc:
+                self._fail(f"Error truncating the AOF file {name}: {exc.strerror}")
+            self.log.warning(f"AOF {name} loaded anyway because aof-load-truncated is enabled")
+
+    def _unknown_command(self, data: bytes):
+        """(offset, name) of the first command the table does not know, or None."""
+        find = getattr(self.server, "find_command", None)
+        if find is None:
+            return None
+        seen: dict[bytes, bool] = {}
+        i, n = 0, len(data)
+        while i < n:
+            start = i
+            if data[i:i + 1] == b"#":
+                i = data.index(b"\n", i) + 1
+                continue
+            j = data.index(b"\r\n", i)
+            argc = int(data[i + 1:j])
+            i = j + 2
+            for k in range(argc):
+                j = data.index(b"\r\n", i)
+                blen = int(data[i + 1:j])
+                if k == 0:
+                    name = data[j + 2:j + 2 + blen].lower()
+                    known = seen.get(name)
+                    if known is None:
+                        known = seen[name] = find(name) is not None
+                    if not known:
+                        return start, name.decode("utf-8", "replace")
+                i = j + 2 + blen + 2
+        return None
+
+    # ----- running
+    def start(self) -> None:
+        """After loading (appendonly yes): create the set if there is none, open the last incr
+        file and record into it."""
+        if not self.config["appendonly"]:
+            return
+        os.makedirs(self.dirname, exist_ok=True)
+        m = self.manifest
+        if m is None:
+            m = Manifest()
+            base = self._base_name(1)
+            self._write_base(self.path(base))
+            self.log.notice(f"Creating AOF base file {base} on server start")
+            m.base = (base, 1)
+            self.base_size = os.path.getsize(self.path(base))
+        if not m.incrs:
+            seq = 1 if m.base is None else m.base[1]
+            name = self._incr_name(seq)
+            self._open_incr(name)
+            m.incrs.append((name, seq))
+            self.log.notice(f"Creating AOF incr file {name} on server start")
+            self._persist_manifest(m)
+        else:
+            name = m.incrs[-1][0]
+            self._open_incr(name)
+            self.log.notice(f"Opening AOF incr file {name} on server start")
+        self.manifest = m
+        self.size_before = self._set_size(m)
+        self.enabled = True
+        self.core.set_aof(self.fd, self._policy())
+
+    def _set_size(self, m: Manifest) -> int:
+        total = 0
+        for name in m.files():
+            try:
+                total += os.path.getsize(self.path(name))
+            except OSError:
+                pass
+        return total
+
+    def _open_incr(self, name: str) -> None:
+        path = self.path(name)
+        created = not os.path.exists(path)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        if created:
+            fsync_dir(self.dirname)
+        old = self.fd
+        self.fd = fd
+        self.incr_name = name
+        if old >= 0:
+            os.close(old)
+
+    def _write_base(self, path: str) -> None:
+        """The dataset as a base file (an RDB; written in place, fsynced)."""
+        aux = rdb.default_aux()
+        aux[b"used-mem"] = str(heap_in_use()).encode()
+        aux[b"aof-base"] = b"1"
+        rdb.save(self.keyspace, path, compress=self.config["rdbcompression"],
+                 checksum=self.config["rdbchecksum"], aux=aux)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    @property
+    def current_size(self) -> int:
+        return self.size_before + (self.core.aof_written if self.enabled else 0)
+
+    def cron(self) -> None:
+        if self.enabled:
+            self.core.fsync_everysec()
+        if self.child_pid > 0:
+            self.reap()
+            return
+        other_child = getattr(self.server, "persistence", None)
+        if other_child is not None and other_child.child_running:
+            return
+        if self.rewrite_scheduled:
+            self.rewrite_scheduled = False
+            self.rewrite()
+            return
+        perc = self.config["auto-aof-rewrite-percentage"]
+        if self.enabled and perc:
+            size, base = self.current_size, self.base_size or 1
+            if size > self.config["auto-aof-rewrite-min-size"]:
+                growth = (size * 100 // base) - 100
+                if growth >= perc:
+                    self.log.notice(f"Starting automatic rewriting of AOF on {growth}% growth")
+                    self.rewrite()
+
+    def shutdown(self) -> None:
+        if self.child_pid > 0:
+            self.log.warning("There is a child rewriting the AOF. Killing it!")
+            self.kill_child()
+        if self.fd >= 0:
+            self.log.notice("Calling fsync() on the AOF file.")
+            self.core.flush_aof()
+            try:
+                os.fsync(self.fd)
+            except OSError:
+                pass
+            self.core.set_aof(-1, 0)
+            os.close(self.fd)
+            self.fd = -1
+        self.enabled = False
+
+    def set_fsync(self, policy_name) -> None:
+        self.core.set_aof_fsync(FSYNC_POLICIES.get(str(policy_name), 2))
+
+    def set_enabled(self, on: bool) -> bool:
+        """CONFIG SET appendonly. Turning on writes a base first (through a rewrite); False
+        if that could not start (logged)."""
+        if on:
+            if self.enabled or self.waiting_rewrite:
+                return True
+            if self.child_pid > 0:
+                self.kill_child()
+            other = getattr(self.server, "persistence", None)
+            if other is not None and other.child_running:
+                self.waiting_rewrite = True
+                self.rewrite_scheduled = True
+                self.log.warning("AOF was enabled but there is already another background "
+                                 "operation. An AOF background was scheduled to start when "
+                                 "possible.")
+                return True
+            self.waiting_rewrite = True
+            if not self.rewrite():
+                self.waiting_rewrite = False
+                self.log.warning("Redis needs to enable the AOF but can't trigger a "
+                                 "background AOF rewrite operation. Check the above logs for "
+                                 "more info about the error.")
+                return False
+            return True
+        if self.child_pid > 0:
+            self.log.notice("Killing running AOF rewrite child: " + str(self.child_pid))
+            self.kill_child()
+        self.rewrite_scheduled = False
+        self.waiting_rewrite = False
+        if self.fd >= 0:
+            self.core.flush_aof()
+            try:
+                os.fsync(self.fd)
+            except OSError:
+                pass
+            self.core.set_aof(-1, 0)
+            os.close(self.fd)
+            self.fd = -1
+        self.enabled = False
+        return True
+
+    # ----- BGREWRITEAOF
+    @property
+    def rewrite_in_progress(self) -> bool:
+        return self.child_pid > 0
+
+    def rewrite(self) -> bool:
+        """Start a background rewrite: a new incr file takes the writes from now on, a child
+        writes the new base. False (logged) if it could not start."""
+        os.makedirs(self.dirname, exist_ok=True)
+        m = self.manifest if (self.manifest is not None and not self.waiting_rewrite) else None
+        try:
+            old_m = self._read_manifest() if (self.waiting_rewrite or not self.enabled) else None
+        except (ManifestError, OSError):
+            old_m = None
+        last = 0
+        for mm in (m, old_m, self.manifest):
+            if mm is not None:
+                last = max([last] + [s for _, s in mm.incrs] + ([mm.base[1]] if mm.base else []))
+        seq = last + 1
+        name = self._incr_name(seq)
+        self.child_incr_seq = seq
+        self.child_records = self.enabled or self.waiting_rewrite
+        if not self.child_records:          # appendonly no: only a new base, no incr file
+            return self._fork_child()
+        self.core.flush_aof()
+        try:
+            self._open_incr(name)
+        except OSError as exc:
+            self.log.warning(f"Can't open the append-only file {name}: {exc.strerror}")
+            self._rewrite_failed()
+            return False
+        self.log.notice(f"Creating AOF incr file {name} on background rewrite")
+        if m is not None:
+            # the set stays loadable while the child works: old base + old incrs + this one
+            m.incrs.append((name, seq))
+            try:
+                self._persist_manifest(m)
+            except OSError as exc:
+                self.log.warning(f"Can't persist the AOF manifest: {exc.strerror}")
+            self.size_before = self._set_size(m)
+        else:
+            self.size_before = 0
+        self.core.set_aof(self.fd, self._policy())
+        self.enabled = True
+        return self._fork_child()
+
+    def _fork_child(self) -> bool:
+        read_end, write_end = os.pipe()
+        started = time.monotonic()
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            os.close(read_end)
+            os.close(write_end)
+            self.log.warning(f"Can't rewrite append only file in background: fork: "
+                             f"{exc.strerror}")
+            self._rewrite_failed()
+            return False
+        if pid == 0:
+            os.close(read_end)
+            self._child(write_end)
+        os.close(write_end)
+        persistence = getattr(self.server, "persistence", None)
+        if persistence is not None:
+            persistence.total_forks += 1
+            persistence.latest_fork_usec = int((time.monotonic() - started) * 1e6)
+        self.child_pid = pid
+        self.child_pipe = read_end
+        self.child_start = time.monotonic()
+        self.log.notice(f"Background append only file rewriting started by pid {pid}")
+        return True
+
+    def _child(self, pipe_fd: int) -> None:
+        code = 1
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGUSR1, signal.SIG_DFL)
+            self.log.role = "C"
+            for sock in getattr(self.server, "listeners", ()):
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+            tmp = f"temp-rewriteaof-bg-{os.getpid()}.aof"
+            try:
+                self._write_base(tmp)
+                code = 0
+                self.log.notice(f"Successfully created the temporary AOF base file {tmp}")
+            except (OSError, rdb.RdbError) as exc:
+                self.log.warning(f"Error writing the temporary AOF base file {tmp}: {exc}")
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+            cow = private_dirty_bytes()
+            if code == 0:
+                mb = cow // (1024 * 1024)
+                self.log.notice(f"Fork CoW for AOF rewrite: current {mb} MB, peak {mb} MB, "
+                                f"average {mb} MB")
+            try:
+                os.write(pipe_fd, str(cow).encode())
+            except OSError:
+                pass
+        except BaseException:      # noqa: the child must exit whatever happens
+            code = 1
+        finally:
+            os._exit(code)
+
+    def _rewrite_failed(self) -> None:
+        self.last_bgrewrite_ok = False
+        self.consecutive_failures += 1
+
+    def kill_child(self) -> None:
+        if self.child_pid <= 0:
+            return
+        pid = self.child_pid
+        try:
+            os.kill(pid, signal.SIGUSR1)
+            os.waitpid(pid, 0)
+        except (OSError, ChildProcessError):
+            pass
+        self._unlink(f"temp-rewriteaof-bg-{pid}.aof")
+        self._child_gone()
+
+    def _child_gone(self) -> None:
+        self.child_pid = -1
+        if self.child_pipe >= 0:
+            os.close(self.child_pipe)
+            self.child_pipe = -1
+
+    @staticmethod
+    def _unlink(path: str) -> None:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+    def reap(self) -> None:
+        try:
+            pid, status = os.waitpid(self.child_pid, os.WNOHANG)
+        except ChildProcessError:
+            pid, status = self.child_pid, 1 << 8
+        if pid == 0:
+            return
+        try:
+            cow = int(os.read(self.child_pipe, 64) or b"0")
+        except (OSError, ValueError):
+            cow = 0
+        self.last_rewrite_time_sec = int(time.monotonic() - self.child_start)
+        tmp = f"temp-rewriteaof-bg-{pid}.aof"
+        self._child_gone()
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            self.log.warning(f"Background AOF rewrite terminated by signal {sig}")
+            self._unlink(tmp)
+            if sig != signal.SIGUSR1:
+                self._rewrite_failed()
+            self._after_failure()
+            return
+        if os.WEXITSTATUS(status) != 0:
+            self.log.warning("Background AOF rewrite terminated with error")
+            self._unlink(tmp)
+            self._rewrite_failed()
+            self._after_failure()
+            return
+        self.log.notice("Background AOF rewrite terminated with success")
+        try:
+            self._switch_to_new_base(tmp)
+        except OSError as exc:
+            self.log.warning(f"Error switching to the new AOF base: {exc.strerror}")
+            self._unlink(tmp)
+            self._rewrite_failed()
+            self._after_failure()
+            return
+        self.last_cow_size = cow
+        self.last_bgrewrite_ok = True
+        self.consecutive_failures = 0
+        self.rewrites += 1
+        self.log.notice("Background AOF rewrite finished successfully")
+
+    def _after_failure(self) -> None:
+        if self.waiting_rewrite:
+            # turning on failed: no base, so no AOF; Redis retries via the scheduled rewrite
+            self.rewrite_scheduled = True
+
+    def _switch_to_new_base(self, tmp: str) -> None:
+        seq = self.child_incr_seq
+        base = self._base_name(seq)
+        old = self.manifest if self.manifest is not None else None
+        if self.waiting_rewrite or not self.child_records:
+            try:
+                old = self._read_manifest()
+            except (ManifestError, OSError):
+                old = None
+        os.rename(tmp, self.path(base))
+        self.log.notice(f"Successfully renamed the temporary AOF base file {tmp} into {base}")
+        m = Manifest()
+        m.base = (base, seq)
+        if self.child_records:
+            m.incrs = [(n, s) for n, s in (self.manifest.incrs if self.manifest and
+                                            not self.waiting_rewrite else []) if s >= seq]
+            if not m.incrs:
+                m.incrs = [(self.incr_name, seq)]
+        stale = []
+        if old is not None:
+            stale = [n for n in old.files() + old.history
+                     if n not in (base, self.incr_name)]
+        m.history = stale
+        self._persist_manifest(m, with_history=True)
+        for name in stale:
+            self.log.notice(f"Removing the history file {name} in the background")
+            self._unlink(self.path(name))
+        m.history = []
+        self._persist_manifest(m)
+        self.manifest = m
+        self.base_size = os.path.getsize(self.path(base))
+        if self.enabled:
+            self.size_before = self._set_size(m) - self.core.aof_written
+        if self.waiting_rewrite:
+            self.waiting_rewrite = False
+            self.log.notice("AOF rewrite done, AOF is on now")
+
+    # ----- INFO
+    def info(self) -> dict:
+        running = self.child_pid > 0
+        out = {
+            "aof_enabled": int(self.enabled or self.waiting_rewrite),
+            "aof_rewrite_in_progress": int(running),
+            "aof_rewrite_scheduled": int(self.rewrite_scheduled),
+            "aof_last_rewrite_time_sec": self.last_rewrite_time_sec,
+            "aof_current_rewrite_time_sec":
+                int(time.monotonic() - self.child_start) if running else -1,
+            "aof_last_bgrewrite_status": "ok" if self.last_bgrewrite_ok else "err",
+            "aof_rewrites": self.rewrites,
+            "aof_rewrites_consecutive_failures": self.consecutive_failures,
+            "aof_last_write_status":
+                "err" if (self.core.write_error or b"").startswith(b"MISCONF Errors writing")
+                else "ok",
+            "aof_last_cow_size": self.last_cow_size,
+            "module_fork_in_progress": 0,
+            "module_fork_last_cow_size": 0,
+        }
+        if self.enabled:
+            out.update({
+                "aof_current_size": self.current_size,
+                "aof_base_size": self.base_size,
+                "aof_pending_rewrite": int(self.rewrite_scheduled),
+                "aof_buffer_length": 0,
+                "aof_pending_bio_fsync": 0,
+                "aof_delayed_fsync": 0,
+            })
+        return out
