@@ -1,0 +1,233 @@
+"""The append-only file (Redis 7.0 multi-part AOF): restart round trips, BGREWRITEAOF, files
+moving both ways with redis-server 7.0.15, torn tails, corruption, bad manifests,
+pyredis-check-aof."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests import support
+
+pytestmark = pytest.mark.skipif(
+    not any(s.name.lower() == "bgrewriteaof"
+            for s in __import__("pyredis.commands", fromlist=["build_table"]).build_table()),
+    reason="BGREWRITEAOF not registered yet (lead: wire pyredis.aof)")
+
+NEEDS_REDIS = pytest.mark.skipif(support.redis_server_path() is None, reason="no redis-server")
+
+
+def start(kind, d, *extra):
+    fn = support.start_pyredis if kind == "pyredis" else support.start_redis
+    return fn("--appendonly", "yes", "--dir", str(d), *extra)
+
+
+def fill(c):
+    c.set("str", "v")
+    c.set("int", 12345)
+    c.set("ttl", "x", ex=1000)
+    c.rpush("list", *range(10))
+    c.rpush("biglist", *[f"e{i}" for i in range(300)])
+    c.hset("hash", mapping={"a": 1, "b": 2})
+    c.hset("bighash", mapping={f"f{i}": "y" * 70 for i in range(10)})
+    c.sadd("iset", 1, 2, 3)
+    c.sadd("set", "a", "b")
+    c.zadd("zset", {"m": 1.5, "n": 2})
+    c.zadd("bigzset", {f"m{i}": i for i in range(200)})
+    c.select(2) if hasattr(c, "select") else None
+    c.execute_command("SELECT", 0)
+
+
+def dataset(c):
+    out = {}
+    for db in (0, 2):
+        c.execute_command("SELECT", db)
+        for k in c.keys("*"):
+            t = c.type(k)
+            val = {b"string": lambda: c.get(k), b"list": lambda: c.lrange(k, 0, -1),
+                   b"hash": lambda: c.hgetall(k), b"set": lambda: sorted(c.smembers(k)),
+                   b"zset": lambda: c.zrange(k, 0, -1, withscores=True)}[t]()
+            ttl = c.pttl(k)
+            out[(db, k)] = (t, val, ttl if ttl < 0 else ("ttl", ttl // 100000))
+    c.execute_command("SELECT", 0)
+    return out
+
+
+def test_restart_after_kill9_and_shutdown(tmp_path):
+    s = start("pyredis", tmp_path, "--appendfsync", "always")
+    c = s.client()
+    fill(c)
+    c.execute_command("SELECT", 2)
+    c.set("in2", "y")
+    c.execute_command("SELECT", 0)
+    c.incr("int")
+    c.delete("str")
+    c.expire("list", 500)
+    before = dataset(c)
+    files = sorted(os.listdir(tmp_path / "appendonlydir"))
+    assert files == ["appendonly.aof.1.base.rdb", "appendonly.aof.1.incr.aof",
+                     "appendonly.aof.manifest"]
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait()
+    s2 = start("pyredis", tmp_path)
+    c2 = s2.client()
+    assert dataset(c2) == before
+    assert "DB loaded from append only file" in s2.log()
+    c2.set("more", 1)
+    s2.proc.send_signal(signal.SIGTERM)
+    assert s2.proc.wait(10) == 0
+    s3 = start("pyredis", tmp_path)
+    try:
+        assert s3.client().get("more") == b"1"
+    finally:
+        s3.stop()
+        s.stop()
+        s2.stop()
+
+
+def test_bgrewriteaof_then_restart(tmp_path):
+    s = start("pyredis", tmp_path)
+    try:
+        c = s.client()
+        fill(c)
+        assert c.execute_command("BGREWRITEAOF") in (b"Background append only file rewriting started", True, "Background append only file rewriting started")
+        c.set("during", "1")
+        deadline = time.time() + 10
+        while time.time() < deadline and "finished successfully" not in s.log():
+            time.sleep(0.05)
+        c.set("after", "2")
+        before = dataset(c)
+        files = sorted(os.listdir(tmp_path / "appendonlydir"))
+        assert files == ["appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof",
+                         "appendonly.aof.manifest"]
+        manifest = (tmp_path / "appendonlydir" / "appendonly.aof.manifest").read_text()
+        assert manifest == ("file appendonly.aof.2.base.rdb seq 2 type b\n"
+                            "file appendonly.aof.2.incr.aof seq 2 type i\n")
+        s.proc.send_signal(signal.SIGKILL)
+        s.proc.wait()
+        s2 = start("pyredis", tmp_path)
+        try:
+            assert dataset(s2.client()) == before
+        finally:
+            s2.stop()
+    finally:
+        s.stop()
+
+
+@NEEDS_REDIS
+@pytest.mark.parametrize("writer,reader", [("redis", "pyredis"), ("pyredis", "redis")])
+def test_interop(tmp_path, writer, reader):
+    s = start(writer, tmp_path)
+    c = s.client()
+    fill(c)
+    c.execute_command("BGREWRITEAOF")
+    time.sleep(1.0)
+    c.set("tail", "t")
+    c.hset("hash", "c", 3)
+    before = dataset(c)
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait()
+    s2 = start(reader, tmp_path)
+    try:
+        assert dataset(s2.client()) == before
+    finally:
+        s2.stop()
+        s.stop()
+
+
+def _torn_set(tmp_path):
+    s = start("pyredis", tmp_path, "--appendfsync", "always")
+    c = s.client()
+    c.set("a", "1")
+    c.set("b", "2")
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait()
+    s.stop()
+    incr = tmp_path / "appendonlydir" / "appendonly.aof.1.incr.aof"
+    good = incr.stat().st_size
+    with open(incr, "ab") as f:
+        f.write(b"*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1")
+    return incr, good
+
+
+def test_truncated_tail_loaded_and_truncated(tmp_path):
+    incr, good = _torn_set(tmp_path)
+    s = start("pyredis", tmp_path)
+    try:
+        c = s.client()
+        assert c.get("b") == b"2" and c.get("c") is None
+        log = s.log()
+        assert "short read while loading the AOF file appendonly.aof.1.incr.aof" in log
+        assert "loaded anyway because aof-load-truncated is enabled" in log
+        assert incr.stat().st_size == good
+    finally:
+        s.stop()
+
+
+def test_truncated_tail_refused(tmp_path):
+    _torn_set(tmp_path)
+    with pytest.raises(RuntimeError) as e:
+        start("pyredis", tmp_path, "--aof-load-truncated", "no")
+    assert "Unexpected end of file reading the append only file" in str(e.value)
+
+
+def test_corrupt_middle_and_bad_manifest_refuse_start(tmp_path):
+    incr, good = _torn_set(tmp_path)
+    data = incr.read_bytes()[:good]
+    incr.write_bytes(data[:10] + b"!!" + data[12:])
+    with pytest.raises(RuntimeError) as e:
+        start("pyredis", tmp_path)
+    assert "appendonly.aof.1.incr.aof" in str(e.value) and "offset" in str(e.value)
+    man = tmp_path / "appendonlydir" / "appendonly.aof.manifest"
+    man.write_text("file x seq\n")
+    with pytest.raises(RuntimeError) as e:
+        start("pyredis", tmp_path)
+    assert "manifest" in str(e.value)
+
+
+def test_unknown_command_refuses_start(tmp_path):
+    incr, good = _torn_set(tmp_path)
+    incr.write_bytes(incr.read_bytes()[:good] + support.encode("NOSUCHCMD", "x"))
+    with pytest.raises(RuntimeError) as e:
+        start("pyredis", tmp_path)
+    assert "Unknown command 'nosuchcmd'" in str(e.value)
+
+
+def test_check_aof_finds_and_fixes(tmp_path):
+    incr, good = _torn_set(tmp_path)
+    man = str(tmp_path / "appendonlydir" / "appendonly.aof.manifest")
+    run = lambda *a: subprocess.run([sys.executable, "-m", "pyredis.check_aof", *a],
+                                    capture_output=True, text=True)
+    r = run(man)
+    assert r.returncode == 1 and f"ok_up_to={good}," in r.stdout and "not valid" in r.stdout
+    r = run("--fix", man)
+    assert r.returncode == 0 and "Successfully truncated" in r.stdout
+    assert incr.stat().st_size == good
+    assert run(man).returncode == 0
+
+
+def test_config_set_appendonly_at_run_time(tmp_path):
+    s = support.start_pyredis("--dir", str(tmp_path))
+    try:
+        c = s.client()
+        fill(c)
+        assert c.config_set("appendonly", "yes")
+        deadline = time.time() + 10
+        while time.time() < deadline and "finished successfully" not in s.log():
+            time.sleep(0.05)
+        c.set("later", "1")
+        before = dataset(c)
+        s.proc.send_signal(signal.SIGKILL)
+        s.proc.wait()
+        s2 = start("pyredis", tmp_path)
+        try:
+            assert dataset(s2.client()) == before
+            c2 = s2.client()
+            c2.config_set("appendonly", "no")
+            c2.set("not-recorded", 1)
+        finally:
+            s2.stop()
+    finally:
+        s.stop()
