@@ -33,13 +33,14 @@ import time
 
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
 from libc.stdlib cimport malloc, realloc, free, strtod
+from libc.stdio cimport snprintf
 from libc.string cimport memcpy, memcmp, memset
 from libc.stdint cimport uint64_t, uint32_t, uint16_t, uint8_t, int64_t, int32_t, int16_t, int8_t
 from libc.math cimport isnan
 from libc.errno cimport errno, EINTR
 from posix.unistd cimport write
 
-from fastresp.core cimport Client, native
+from fastresp.core cimport Client, native, propagate_instead
 from fastresp.cmdutil cimport syntax_error, arg_ll, key_changed, key_event
 from fastresp.keyspace cimport (Entry, Db, Str, KsState, Keyspace, Dict, T_STRING, T_LIST,
                                 T_SET, T_ZSET, T_HASH, ENC_INT, ENC_EMBSTR, ENC_RAW,
@@ -1227,6 +1228,45 @@ cdef void _reader_free(Reader* r) noexcept:
     free(r.tmp[1])
 
 
+cdef int prop_restore(Client c, long long when, bint deleted) except -1:
+    """What the AOF records for RESTORE, as Redis 7.0: with a relative TTL the same command
+    with the absolute time and ABSTTL appended; DEL key when the TTL was already past and an
+    old value was replaced."""
+    cdef char num[24]
+    cdef const char** argv
+    cdef size_t* argl
+    cdef int i
+    if deleted:
+        return _prop_del(c)
+    argv = <const char**>malloc((c.argc + 1) * sizeof(char*))
+    argl = <size_t*>malloc((c.argc + 1) * sizeof(size_t))
+    if argv == NULL or argl == NULL:
+        free(argv)
+        free(argl)
+        raise MemoryError()
+    try:
+        for i in range(c.argc):
+            argv[i] = c.argv[i]
+            argl[i] = c.argl[i]
+        argv[2] = num
+        argl[2] = <size_t>snprintf(num, sizeof(num), b"%lld", when)
+        argv[c.argc] = b"ABSTTL"
+        argl[c.argc] = 6
+        propagate_instead(c, c.argc + 1, argv, argl)
+    finally:
+        free(argv)
+        free(argl)
+    return 0
+
+
+cdef int _prop_del(Client c) except -1:
+    cdef const char* argv[2]
+    cdef size_t argl[2]
+    argv[0] = b"DEL"; argl[0] = 3
+    argv[1] = c.argv[1]; argl[1] = c.argl[1]
+    return propagate_instead(c, 2, argv, argl)
+
+
 # RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
 cdef int cmd_restore(Client c) except -1:
     cdef bint replace = False, absttl = False
@@ -1295,6 +1335,8 @@ cdef int cmd_restore(Client c) except -1:
         if deleted:
             key_event(c, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
             key_changed(c, 1)
+            if c.core.aof_fd >= 0:
+                prop_restore(c, 0, True)
         return reply_ok(&c.out)
     h = key_hash(st, c.argv[1], c.argl[1])
     db_add(c.db, e, h)
@@ -1312,6 +1354,8 @@ cdef int cmd_restore(Client c) except -1:
         e.meta = (e.meta & 0xff) | ((clock & LRU_CLOCK_MAX) << META_LRU_SHIFT)
     key_event(c, NOTIFY_GENERIC, b"restore", c.argv[1], c.argl[1])
     key_changed(c, 1)
+    if ttl and not absttl and c.core.aof_fd >= 0:
+        prop_restore(c, ttl, False)
     return reply_ok(&c.out)
 
 

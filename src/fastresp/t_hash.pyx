@@ -26,7 +26,7 @@ from libc.stdlib cimport malloc, realloc, free
 from libc.stdint cimport uint64_t
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 
-from fastresp.core cimport Client, native
+from fastresp.core cimport Client, native, propagate_instead
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command,
                                reply_string_entry, key_changed, lookup_read, key_event)
 from fastresp.keyspace cimport (Entry, Dict, KsState, EdictIter, T_HASH, ENC_LISTPACK,
@@ -420,6 +420,17 @@ cdef int cmd_hincrby(Client c) except -1:
     return 0
 
 
+cdef int prop_hset(Client c, const char* v, size_t vn) except -1:
+    """The AOF records HINCRBYFLOAT as HSET key field <new value>."""
+    cdef const char* argv[4]
+    cdef size_t argl[4]
+    argv[0] = b"HSET"; argl[0] = 4
+    argv[1] = c.argv[1]; argl[1] = c.argl[1]
+    argv[2] = c.argv[2]; argl[2] = c.argl[2]
+    argv[3] = v; argl[3] = vn
+    return propagate_instead(c, 4, argv, argl)
+
+
 # HINCRBYFLOAT key field increment
 cdef int cmd_hincrbyfloat(Client c) except -1:
     cdef uint64_t h
@@ -450,6 +461,8 @@ cdef int cmd_hincrbyfloat(Client c) except -1:
         db_add(c.db, e, h)
     hash_set(c.db.st, e, c.argv[2], c.argl[2], out, vn)
     key_changed(c, 1)
+    if c.core.aof_fd >= 0:
+        prop_hset(c, out, vn)
     reply_bulk(&c.out, out, vn)
     key_event(c, NOTIFY_HASH, b"hincrbyfloat", c.argv[1], c.argl[1])
     return 0

@@ -6,7 +6,7 @@ from libc.string cimport strlen
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 from libc.stdint cimport uint64_t, uint32_t
 
-from fastresp.core cimport Client, native, CLIENT_PUBSUB
+from fastresp.core cimport Client, native, CLIENT_PUBSUB, propagate_instead
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, arg_int, error_with_command,
                                key_changed, key_event, type_name)
 from fastresp.keyspace cimport (
@@ -243,6 +243,21 @@ cdef int expire_options(Client c, int* flags) except -1:
     return 0
 
 
+cdef int prop_expire(Client c, long long when, bint deleted) except -1:
+    """The AOF records the EXPIRE family as PEXPIREAT key <absolute ms> (options dropped: it
+    only records what changed), or DEL key when the time was already past."""
+    cdef char num[24]
+    cdef const char* argv[3]
+    cdef size_t argl[3]
+    argv[1] = c.argv[1]; argl[1] = c.argl[1]
+    if deleted:
+        argv[0] = b"DEL"; argl[0] = 3
+        return propagate_instead(c, 2, argv, argl)
+    argv[0] = b"PEXPIREAT"; argl[0] = 9
+    argv[2] = num; argl[2] = <size_t>snprintf(num, sizeof(num), b"%lld", when)
+    return propagate_instead(c, 3, argv, argl)
+
+
 cdef int expire_generic(Client c, long long basetime, bint seconds) except -1:
     """EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT: a time in the past deletes the key."""
     cdef int flags = 0
@@ -279,6 +294,8 @@ cdef int expire_generic(Client c, long long basetime, bint seconds) except -1:
         set_expire(c.db, e, h, when)
         key_event(c, NOTIFY_GENERIC, b"expire", c.argv[1], c.argl[1])
     key_changed(c, 1)
+    if c.core.aof_fd >= 0:
+        prop_expire(c, when, when <= c.db.st.now_ms)
     return reply_int(&c.out, 1)
 
 

@@ -52,7 +52,7 @@ from libc.limits cimport LLONG_MIN
 from libc.stdint cimport uint64_t, uint32_t
 
 from fastresp.core cimport (Client, native, block_for_keys, ready_key_position,
-                            CLIENT_REPROCESSING)
+                            CLIENT_REPROCESSING, propagate_instead)
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command, key_changed,
                               index_range, key_event, arg_timeout)
 from fastresp.keyspace cimport (Entry, Db, KsState, T_LIST, ENC_QUICKLIST, LOOKUP_NONE,
@@ -67,7 +67,7 @@ from fastresp.listpack cimport (LP, lpos, lp_new, lp_free, lp_dup, lp_start, lp_
 from fastresp.reply cimport (reply_null, reply_null_array, reply_int, reply_bulk,
                              reply_array, reply_ok, reply_defer, reply_set_deferred_array)
 from fastresp.util cimport string2ll, arg_is
-from fastresp.includes.libc_extra cimport ERR_ARITY_FMT
+from fastresp.includes.libc_extra cimport ERR_ARITY_FMT, snprintf
 
 # Error texts of the list commands (Redis 7.0's wording).
 cdef const char* ERR_NO_SUCH_KEY_L = b"ERR no such key"
@@ -892,7 +892,8 @@ cdef int cmd_ltrim(Client c) except -1:
     _delete_ends(q, <size_t>ltrim, False)
     _delete_ends(q, <size_t>rtrim, True)
     key_event(c, NOTIFY_LIST, b"ltrim", c.argv[1], c.argl[1])
-    key_changed(c, 1)
+    if ltrim + rtrim:
+        key_changed(c, 1)       # as Redis: nothing trimmed, nothing to save or record
     if q.count == 0:
         notify_event(c.db, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
         db_unlink_free(c.db, e, link, h)
@@ -1036,6 +1037,20 @@ cdef int _mpop_args(Client c, int at, int* first, int* nkeys, bint* tail,
     return 0
 
 
+cdef int prop_pop(Client c, int keyarg, bint tail, long long count) except -1:
+    """The AOF records a served pop as LPOP/RPOP key [count] (count < 0: none)."""
+    cdef char num[24]
+    cdef const char* argv[3]
+    cdef size_t argl[3]
+    cdef int n = 2
+    argv[0] = b"RPOP" if tail else b"LPOP"; argl[0] = 4
+    argv[1] = c.argv[keyarg]; argl[1] = c.argl[keyarg]
+    if count >= 0:
+        argv[2] = num; argl[2] = <size_t>snprintf(num, sizeof(num), b"%lld", count)
+        n = 3
+    return propagate_instead(c, n, argv, argl)
+
+
 cdef int _pop_first(Client c, int first, int nkeys, int step, bint tail, long long count,
                     bint mpop) except -1:
     """Pop from the first non-empty list among nkeys keys at argv[first], argv[first + step]
@@ -1059,6 +1074,10 @@ cdef int _pop_first(Client c, int first, int nkeys, int step, bint tail, long lo
             if again:
                 continue
             return wrongtype(c)
+        if c.core.aof_fd >= 0:
+            # LMPOP/BLMPOP as LPOP/RPOP key <popped>, BLPOP/BRPOP as LPOP/RPOP key
+            prop_pop(c, j, tail, (<long long>_ql(e).count if <unsigned long long>count >
+                                  _ql(e).count else count) if mpop else -1)
         if mpop:
             list_mpop_reply(c, e, tail, count)
         else:
@@ -1139,8 +1158,25 @@ cdef int _blmove(Client c, bint from_tail, bint to_tail, int timeout_arg) except
         return 0
     if entry_type(src) != T_LIST:
         return wrongtype(c)
-    list_move(c, src, c.argv[2], c.argl[2], from_tail, to_tail)
+    if list_move(c, src, c.argv[2], c.argl[2], from_tail, to_tail) == 0 and \
+            c.core.aof_fd >= 0:
+        prop_move(c, from_tail, to_tail, timeout_arg == 3)
     return 0
+
+
+cdef int prop_move(Client c, bint from_tail, bint to_tail, bint rpoplpush) except -1:
+    """The AOF records BLMOVE as LMOVE and BRPOPLPUSH as RPOPLPUSH."""
+    cdef const char* argv[5]
+    cdef size_t argl[5]
+    argv[1] = c.argv[1]; argl[1] = c.argl[1]
+    argv[2] = c.argv[2]; argl[2] = c.argl[2]
+    if rpoplpush:
+        argv[0] = b"RPOPLPUSH"; argl[0] = 9
+        return propagate_instead(c, 3, argv, argl)
+    argv[0] = b"LMOVE"; argl[0] = 5
+    argv[3] = c.argv[3]; argl[3] = c.argl[3]
+    argv[4] = c.argv[4]; argl[4] = c.argl[4]
+    return propagate_instead(c, 5, argv, argl)
 
 
 # BLMOVE source destination LEFT | RIGHT LEFT | RIGHT timeout

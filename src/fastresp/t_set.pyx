@@ -22,7 +22,7 @@ from libc.string cimport memcpy, memmove, memset
 from libc.limits cimport LLONG_MIN
 from libc.stdint cimport uint64_t, uint32_t, int16_t, int32_t, int64_t, uintptr_t
 
-from fastresp.core cimport Client, native
+from fastresp.core cimport Client, native, propagate_instead
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, key_changed, lookup_read,
                                key_event)
 from fastresp.keyspace cimport (
@@ -580,6 +580,42 @@ cdef uint32_t* shuffled_prefix(uint32_t size, uint32_t count) except NULL:
     return idx
 
 
+cdef int prop_key_arg(Client c, const char* cmd, size_t cn, const char* m, size_t mn) except -1:
+    """Record `cmd argv[1] [m]` for the AOF (SPOP as SREM key member, or DEL key when m is
+    NULL)."""
+    cdef const char* argv[3]
+    cdef size_t argl[3]
+    argv[0] = cmd; argl[0] = cn
+    argv[1] = c.argv[1]; argl[1] = c.argl[1]
+    argv[2] = m; argl[2] = mn
+    return propagate_instead(c, 2 if m == NULL else 3, argv, argl)
+
+
+cdef inline int prop_srem_ll(Client c, long long v) except -1:
+    cdef char buf[LONG_STR_SIZE]
+    cdef size_t n = ll2string(buf, v)
+    return prop_key_arg(c, b"SREM", 4, buf, n)
+
+
+cdef inline int prop_srem(Client c, Entry* m) except -1:
+    return prop_key_arg(c, b"SREM", 4, entry_key(m), entry_keylen(m))
+
+
+cdef int prop_srem_all(Client c, Dict* d) except -1:
+    """SREM for each member of d, in the order set_entry_reply_all replies them."""
+    cdef EdictIter it
+    cdef Entry* m
+    edict_iter_init(d, &it)
+    try:
+        m = edict_next(&it)
+        while m != NULL:
+            prop_srem(c, m)
+            m = edict_next(&it)
+    finally:
+        edict_iter_done(&it)
+    return 0
+
+
 cdef int spop_with_count(Client c) except -1:
     cdef long long count, size, remaining, k
     cdef uint64_t h
@@ -609,6 +645,8 @@ cdef int spop_with_count(Client c) except -1:
         # the whole set, as SUNION of it replies it; then the key goes
         sunion_diff(c, 1, 1, False, OP_UNION)
         db_delete(c.db, c.argv[1], c.argl[1])
+        if c.core.aof_fd >= 0:
+            prop_key_arg(c, b"DEL", 3, NULL, 0)
         notify_event(c.db, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
         return 0
     reply_set(&c.out, count)
@@ -623,6 +661,8 @@ cdef int spop_with_count(Client c) except -1:
             for i in range(<uint32_t>count):
                 reply_bulk_ll(&c.out, is_get(s, idx[i]))
                 gone[idx[i]] = 1
+                if c.core.aof_fd >= 0:
+                    prop_srem_ll(c, is_get(s, idx[i]))
         finally:
             w = 0
             for i in range(s.len):
@@ -646,12 +686,16 @@ cdef int spop_with_count(Client c) except -1:
         e.v.p = nd
         try:
             set_entry_reply_all(c, d)
+            if c.core.aof_fd >= 0:
+                prop_srem_all(c, d)
         finally:
             edict_free(d)
         return 0
     for k in range(count):
         m = <Entry*>dict_random(d)
         reply_member(c, m)
+        if c.core.aof_fd >= 0:
+            prop_srem(c, m)
         edict_delete(d, entry_key(m), entry_keylen(m))
     edict_shrink_if_sparse(d)
     return 0
@@ -695,11 +739,15 @@ cdef int cmd_spop(Client c) except -1:
         s = <IntSet*>e.v.p
         i = <uint32_t>rand_below(s.len)
         reply_bulk_ll(&c.out, is_get(s, i))
+        if c.core.aof_fd >= 0:
+            prop_srem_ll(c, is_get(s, i))
         is_remove_at(s, i)
     else:
         d = <Dict*>e.v.p
         m = <Entry*>dict_random(d)
         reply_member(c, m)
+        if c.core.aof_fd >= 0:
+            prop_srem(c, m)
         edict_delete(d, entry_key(m), entry_keylen(m))
     key_changed(c, 1)
     if set_length(e) == 0:

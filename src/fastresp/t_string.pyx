@@ -9,7 +9,7 @@ from libc.string cimport memcpy, memset
 from libc.stdint cimport uint64_t, uint32_t
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 
-from fastresp.core cimport Client, native
+from fastresp.core cimport Client, native, propagate_instead
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command,
                                reply_string_entry, key_changed, key_event)
 from fastresp.keyspace cimport (Entry, Str, Db, T_STRING, ENC_INT, ENC_RAW, ENC_EMBSTR,
@@ -27,7 +27,7 @@ from fastresp.includes.libc_extra cimport (ERR_OVERFLOW, ERR_DECR_OVERFLOW, ERR_
                                            ERR_NAN_OR_INF, ERR_STRING_TOO_LONG, ERR_OFFSET_RANGE,
                                            ERR_EXPIRE_TIME_FMT, ERR_ARITY_FMT, ERR_LCS_NOT_STRING,
                                            ERR_LCS_IDX_AND_LEN, ERR_LCS_TOO_LONG, ERR_LCS_NOMEM,
-                                           ERR_NOT_INTEGER, isnan, isinf)
+                                           ERR_NOT_INTEGER, isnan, isinf, snprintf)
 
 # Options of SET and GETEX, as flags.
 cdef enum:
@@ -48,6 +48,72 @@ cdef enum:
 
 cdef long long LLONG_MAX_V = LLONG_MAX
 cdef long long LLONG_MIN_V = LLONG_MIN
+
+
+# =============================================================================================
+# Propagation (what the AOF records instead of the command, as Redis 7.0 records it)
+# =============================================================================================
+
+cdef int prop_key_ms(Client c, const char* cmd, size_t cn, long long ms) except -1:
+    """Record `cmd argv[1] ms` (PEXPIREAT key ms)."""
+    cdef char num[24]
+    cdef const char* argv[3]
+    cdef size_t argl[3]
+    argv[0] = cmd; argl[0] = cn
+    argv[1] = c.argv[1]; argl[1] = c.argl[1]
+    argv[2] = num; argl[2] = <size_t>snprintf(num, sizeof(num), b"%lld", ms)
+    return propagate_instead(c, 3, argv, argl)
+
+
+cdef int prop_key(Client c, const char* cmd, size_t cn) except -1:
+    """Record `cmd argv[1]` (DEL key, PERSIST key)."""
+    cdef const char* argv[2]
+    cdef size_t argl[2]
+    argv[0] = cmd; argl[0] = cn
+    argv[1] = c.argv[1]; argl[1] = c.argl[1]
+    return propagate_instead(c, 2, argv, argl)
+
+
+cdef int prop_set(Client c, const char* v, size_t vn, const char* opt, size_t on,
+                  long long ms) except -1:
+    """Record `SET argv[1] v [opt [ms]]` (opt: PXAT with ms >= 0, or KEEPTTL with ms < 0)."""
+    cdef char num[24]
+    cdef const char* argv[5]
+    cdef size_t argl[5]
+    cdef int n = 3
+    argv[0] = b"SET"; argl[0] = 3
+    argv[1] = c.argv[1]; argl[1] = c.argl[1]
+    argv[2] = v; argl[2] = vn
+    if opt != NULL:
+        argv[3] = opt; argl[3] = on
+        n = 4
+        if ms >= 0:
+            argv[4] = num; argl[4] = <size_t>snprintf(num, sizeof(num), b"%lld", ms)
+            n = 5
+    return propagate_instead(c, n, argv, argl)
+
+
+cdef int prop_set_without_get(Client c) except -1:
+    """SET ... GET without an expire: recorded without its GET argument."""
+    cdef const char** argv = <const char**>malloc(c.argc * sizeof(char*))
+    cdef size_t* argl = <size_t*>malloc(c.argc * sizeof(size_t))
+    cdef int i, n = 0
+    if argv == NULL or argl == NULL:
+        free(argv)
+        free(argl)
+        raise MemoryError()
+    try:
+        for i in range(c.argc):
+            if i >= 3 and arg_is(c.argv[i], c.argl[i], b"get", 3):
+                continue
+            argv[n] = c.argv[i]
+            argl[n] = c.argl[i]
+            n += 1
+        propagate_instead(c, n, argv, argl)
+    finally:
+        free(argv)
+        free(argl)
+    return 0
 
 
 # =============================================================================================
@@ -179,6 +245,11 @@ cdef int set_generic(Client c, int flags, int expire_arg, int value_arg, bint re
         set_expire(c.db, e, h, when)
         notify_event(c.db, NOTIFY_GENERIC, b"expire", c.argv[1], c.argl[1])
     key_changed(c, 1)
+    if c.core.aof_fd >= 0:
+        if expire_arg > 0:
+            prop_set(c, c.argv[value_arg], c.argl[value_arg], b"PXAT", 4, when)
+        elif flags & OPT_GET:
+            prop_set_without_get(c)
     if not (flags & OPT_GET):
         if reply_int_style:
             reply_int(&c.out, 1)
@@ -265,6 +336,8 @@ cdef int cmd_getset(Client c) except -1:
     store_string(c, c.argv[1], c.argl[1], c.argv[2], c.argl[2], False)
     key_event(c, NOTIFY_STRING, b"set", c.argv[1], c.argl[1])
     key_changed(c, 1)
+    if c.core.aof_fd >= 0:
+        prop_set(c, c.argv[2], c.argl[2], NULL, 0, -1)
     return 0
 
 
@@ -281,6 +354,8 @@ cdef int cmd_getdel(Client c) except -1:
     db_unlink_free(c.db, e, link, h)
     key_event(c, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
     key_changed(c, 1)
+    if c.core.aof_fd >= 0:
+        prop_key(c, b"DEL", 3)
     return 0
 
 
@@ -308,14 +383,20 @@ cdef int cmd_getex(Client c) except -1:
         db_unlink_free(c.db, e, link, h)
         key_event(c, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
         key_changed(c, 1)
+        if c.core.aof_fd >= 0:
+            prop_key(c, b"DEL", 3)
     elif expire_arg > 0:
         set_expire(c.db, e, h, when)
         key_event(c, NOTIFY_GENERIC, b"expire", c.argv[1], c.argl[1])
         key_changed(c, 1)
+        if c.core.aof_fd >= 0:
+            prop_key_ms(c, b"PEXPIREAT", 9, when)
     elif flags & OPT_PERSIST:
         if remove_expire(c.db, e, h):
             key_event(c, NOTIFY_GENERIC, b"persist", c.argv[1], c.argl[1])
             key_changed(c, 1)
+            if c.core.aof_fd >= 0:
+                prop_key(c, b"PERSIST", 7)
     return 0
 
 
@@ -583,6 +664,8 @@ cdef int cmd_incrbyfloat(Client c) except -1:
         entry_set_string(c.db, e, link, h, out, n, False)
     key_event(c, NOTIFY_STRING, b"incrbyfloat", c.argv[1], c.argl[1])
     key_changed(c, 1)
+    if c.core.aof_fd >= 0:
+        prop_set(c, out, n, b"KEEPTTL", 7, -1)
     return reply_bulk(&c.out, out, n)
 
 

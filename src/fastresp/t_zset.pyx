@@ -30,7 +30,7 @@ from libc.stdint cimport uint64_t, uint32_t
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 
 from fastresp.core cimport (Client, native, block_for_keys, ready_key_position,
-                            CLIENT_REPROCESSING)
+                            CLIENT_REPROCESSING, propagate_instead)
 from fastresp.t_set cimport set_foreach, set_contains, set_length
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command, key_changed,
                               index_range, key_event, arg_timeout)
@@ -1720,6 +1720,21 @@ cdef int parse_numkeys(Client c, int idx, long long* numkeys) except -1:
     return 0
 
 
+cdef int prop_zpop(Client c, int keyarg, bint pop_max, long long count) except -1:
+    """The AOF records ZMPOP/BZMPOP as ZPOPMIN/ZPOPMAX key <popped>, BZPOPMIN/BZPOPMAX as
+    ZPOPMIN/ZPOPMAX key (count < 0)."""
+    cdef char num[24]
+    cdef const char* argv[3]
+    cdef size_t argl[3]
+    cdef int n = 2
+    argv[0] = b"ZPOPMAX" if pop_max else b"ZPOPMIN"; argl[0] = 7
+    argv[1] = c.argv[keyarg]; argl[1] = c.argl[keyarg]
+    if count >= 0:
+        argv[2] = num; argl[2] = <size_t>snprintf(num, sizeof(num), b"%lld", count)
+        n = 3
+    return propagate_instead(c, n, argv, argl)
+
+
 cdef int zmpop_generic(Client c, int nkidx, bint blocking) except -1:
     """ZMPOP (numkeys at argument 1) and BZMPOP (timeout at 1, numkeys at 2)."""
     cdef long long numkeys, count = -1, ms = 0
@@ -1761,7 +1776,9 @@ cdef int zmpop_generic(Client c, int nkidx, bint blocking) except -1:
             continue
         if entry_type(e) != T_ZSET:
             return wrongtype(c)
-        zset_pop_reply(c, e, link, h, pop_max, count, ZPOP_WITH_KEY)
+        count = zset_pop_reply(c, e, link, h, pop_max, count, ZPOP_WITH_KEY)
+        if c.core.aof_fd >= 0:
+            prop_zpop(c, j, pop_max, count)
         return 0
     if blocking and not block_for_keys(c, nkidx + 1, <int>numkeys, 1, ms, T_ZSET):
         return 0
@@ -1802,6 +1819,8 @@ cdef int bzpop_generic(Client c, bint pop_max) except -1:
         if entry_type(e) != T_ZSET:
             return wrongtype(c)
         zset_pop_reply(c, e, link, h, pop_max, 1, ZPOP_BLOCKING)
+        if c.core.aof_fd >= 0:
+            prop_zpop(c, j, pop_max, -1)
         return 0
     if block_for_keys(c, 1, c.argc - 2, 1, ms, T_ZSET):
         return reply_null_array(&c.out)
