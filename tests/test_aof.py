@@ -11,11 +11,6 @@ import pytest
 
 from tests import support
 
-pytestmark = pytest.mark.skipif(
-    not any(s.name.lower() == "bgrewriteaof"
-            for s in __import__("pyredis.commands", fromlist=["build_table"]).build_table()),
-    reason="BGREWRITEAOF not registered yet (lead: wire pyredis.aof)")
-
 NEEDS_REDIS = pytest.mark.skipif(support.redis_server_path() is None, reason="no redis-server")
 
 

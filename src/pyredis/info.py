@@ -156,20 +156,7 @@ def section_memory(s) -> list:
 
 
 def section_persistence(s) -> list:
-    return s.persistence.info_fields() + [
-        ("aof_enabled", 0),
-        ("aof_rewrite_in_progress", 0),
-        ("aof_rewrite_scheduled", 0),
-        ("aof_last_rewrite_time_sec", -1),
-        ("aof_current_rewrite_time_sec", -1),
-        ("aof_last_bgrewrite_status", "ok"),
-        ("aof_rewrites", 0),
-        ("aof_rewrites_consecutive_failures", 0),
-        ("aof_last_write_status", "ok"),
-        ("aof_last_cow_size", 0),
-        ("module_fork_in_progress", 0),
-        ("module_fork_last_cow_size", 0),
-    ]
+    return s.persistence.info_fields() + list(s.aof.info().items())
 
 
 def section_stats(s) -> list:

@@ -351,7 +351,7 @@ class Persistence:
         running = self.child_running
         current = int(time.monotonic() - self.child_start) if running else -1
         return [
-            ("loading", int(self.loading)),
+            ("loading", int(self.loading or self.server.aof.loading)),
             ("async_loading", 0),
             ("current_cow_peak", 0),
             ("current_cow_size", 0),

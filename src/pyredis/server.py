@@ -20,6 +20,7 @@ from pyredis.commands import build_table
 from pyredis.commands.table import CommandSpec
 from pyredis.errors import CommandError
 from pyredis.log import Logger
+from pyredis.aof import AppendOnlyFile
 from pyredis.persistence import Persistence, SaveError
 
 DEFAULT_PIDFILE = "/var/run/redis.pid"
@@ -113,6 +114,10 @@ class Server:
         self.shutdown_logged = False
         self._watch_settings()
         self.persistence = Persistence(self)
+        self.aof = AppendOnlyFile(self)
+        # applied at run time only: at start-up the AOF is loaded and opened by start()
+        self.config.on_change("appendonly", self.aof.set_enabled)
+        self.config.on_change("appendfsync", self.aof.set_fsync)
 
     # ----- settings that live in the core or the keyspace
     def _watch_settings(self) -> None:
@@ -270,7 +275,11 @@ class Server:
         self.log.role = "M"
         self.log.notice(f"Running mode=standalone, port={self.config['port']}.")
         self.log.warning("Server initialized")
-        if not self.config["appendonly"] and not self.persistence.load_at_startup():
+        if self.config["appendonly"]:
+            if not self.aof.load_at_startup():
+                raise StartupError()
+            self.aof.start()
+        elif not self.persistence.load_at_startup():
             raise StartupError()
         self.listen()
         if self.config["pidfile"] or self.config["daemonize"]:
@@ -354,6 +363,7 @@ class Server:
         return True
 
     def finish(self) -> int:
+        self.aof.shutdown()
         if not self.shutdown_logged:
             self.log.warning(self.shutdown_reason or "User requested shutdown...")
         for sock in self.listeners:
@@ -391,6 +401,7 @@ class Server:
             self.last_second = now
             self.core.clients_cron()
         self.persistence.cron()
+        self.aof.cron()
 
     def reset_stats(self) -> None:
         self.core.reset_stats()
