@@ -244,18 +244,38 @@ cdef int expire_options(Client c, int* flags) except -1:
 
 
 cdef int prop_expire(Client c, long long when, bint deleted) except -1:
-    """The AOF records the EXPIRE family as PEXPIREAT key <absolute ms> (options dropped: it
-    only records what changed), or DEL key when the time was already past."""
+    """The AOF records the EXPIRE family as PEXPIREAT key <absolute ms> followed by the
+    command's own options (NX/XX/GT/LT, as Redis 7.0 keeps them), or DEL key when the time
+    was already past."""
     cdef char num[24]
-    cdef const char* argv[3]
-    cdef size_t argl[3]
-    argv[1] = c.argv[1]; argl[1] = c.argl[1]
+    cdef const char* sargv[8]
+    cdef size_t sargl[8]
+    cdef const char** argv = sargv
+    cdef size_t* argl = sargl
+    cdef int i
     if deleted:
-        argv[0] = b"DEL"; argl[0] = 3
-        return propagate_instead(c, 2, argv, argl)
-    argv[0] = b"PEXPIREAT"; argl[0] = 9
-    argv[2] = num; argl[2] = <size_t>snprintf(num, sizeof(num), b"%lld", when)
-    return propagate_instead(c, 3, argv, argl)
+        sargv[0] = b"DEL"; sargl[0] = 3
+        sargv[1] = c.argv[1]; sargl[1] = c.argl[1]
+        return propagate_instead(c, 2, sargv, sargl)
+    if c.argc > 8:
+        argv = <const char**>malloc(c.argc * sizeof(char*))
+        argl = <size_t*>malloc(c.argc * sizeof(size_t))
+        if argv == NULL or argl == NULL:
+            free(argv)
+            free(argl)
+            raise MemoryError()
+    try:
+        for i in range(c.argc):
+            argv[i] = c.argv[i]
+            argl[i] = c.argl[i]
+        argv[0] = b"PEXPIREAT"; argl[0] = 9
+        argv[2] = num; argl[2] = <size_t>snprintf(num, sizeof(num), b"%lld", when)
+        propagate_instead(c, c.argc, argv, argl)
+    finally:
+        if argv != sargv:
+            free(argv)
+            free(argl)
+    return 0
 
 
 cdef int expire_generic(Client c, long long basetime, bint seconds) except -1:
