@@ -1,13 +1,11 @@
 """What the AOF records for each write command, compared with redis-server 7.0.15's incr file.
 
-The same script runs on a redis-server with `appendonly yes` and on an in-process pyredis core
-recording to a file (core.set_aof + core.replay, until pyredis.aof runs the server with the AOF);
-the recorded operations must match. Absolute times (PXAT, PEXPIREAT, RESTORE's TTL) are
+The same script runs on a redis-server and on a pyredis-server, both with `appendonly yes`; the
+recorded operations must match. Absolute times (PXAT, PEXPIREAT, RESTORE's TTL) are
 compared as offsets from now, in whole minutes (the scripts use TTLs of 100 s and 1000 s).
 """
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -54,8 +52,10 @@ def normalise(ops, now_ms):
     return out
 
 
-def run_redis(tmp_path, script):
-    srv = support.start_redis("--appendonly", "yes", "--dir", str(tmp_path))
+def run_server(start, tmp_path, script):
+    """Run script on a server started with the AOF on in tmp_path; its recorded operations."""
+    tmp_path.mkdir(exist_ok=True)
+    srv = start("--appendonly", "yes", "--dir", str(tmp_path))
     try:
         c = srv.raw()
         for args in script:
@@ -67,29 +67,17 @@ def run_redis(tmp_path, script):
     return parse(data)
 
 
+def run_redis(tmp_path, script):
+    return run_server(support.start_redis, tmp_path / "redis", script)
+
+
 def run_pyredis(tmp_path, script):
-    from pyredis.config import Config
-    from pyredis.server import Server
-    s = Server(Config())
-    core = s.core
-    path = tmp_path / "py.aof"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        core.set_aof(fd, 0)
-        c = core.loading_client()
-        for args in script:
-            core.replay(c, encode(args))
-        core.flush_aof()
-        core.set_aof(-1, 0)
-    finally:
-        os.close(fd)
-    return parse(path.read_bytes())
+    return run_server(support.start_pyredis, tmp_path / "pyredis", script)
 
 
 def compare(tmp_path, script):
     now = int(time.time() * 1000)
-    (tmp_path / "r").mkdir()
-    ref = normalise(run_redis(tmp_path / "r", script), now)
+    ref = normalise(run_redis(tmp_path, script), now)
     ours = normalise(run_pyredis(tmp_path, script), now)
     assert ours == ref
     return ours
@@ -208,3 +196,62 @@ def test_restore_ttl_becomes_absolute(tmp_path):
     ops = compare(tmp_path, script)
     assert ops[2][-1] == b"ABSTTL" and ops[2][2] == ("T+min", 2)
     assert ops[-1] == [b"DEL", b"r3"]
+
+
+TRANSACTIONS = [
+    ["MULTI"], ["SET", "t1", "1"], ["INCR", "t1"], ["GET", "t1"], ["EXEC"],       # wrapped
+    ["MULTI"], ["SET", "t2", "1"], ["GET", "t2"], ["EXEC"],                       # one write: bare
+    ["MULTI"], ["GET", "t2"], ["EXEC"],                                           # nothing
+    ["MULTI"], ["SELECT", "2"], ["SET", "t3", "1"], ["SELECT", "0"], ["SET", "t4", "1"], ["EXEC"],
+    ["SET", "gone", "v", "PXAT", "1"], ["SET", "gone", "again"],   # expired inside a write
+    ["SET", "gone2", "v", "PXAT", "1"], ["GET", "gone2"],          # expired inside a read
+]
+
+
+def test_transactions_and_expired_keys(tmp_path):
+    """EXEC of several writes is recorded as MULTI ... EXEC, of one write bare; a key found
+    expired by a write is recorded as MULTI, DEL, the write, EXEC; by a read as a bare DEL
+    (the SET ... PXAT 1 and what follows are sent in one write, so the active expiry cycle
+    cannot delete the key first)."""
+    now = int(time.time() * 1000)
+    results = []
+    for start, sub in ((support.start_redis, "redis"), (support.start_pyredis, "pyredis")):
+        d = tmp_path / sub
+        d.mkdir()
+        srv = start("--appendonly", "yes", "--dir", str(d))
+        try:
+            c = srv.raw()
+            c.pipeline([tuple(cmd) for cmd in TRANSACTIONS])
+            c.call("PING")
+        finally:
+            srv.stop()
+        data = (d / "appendonlydir" / "appendonly.aof.1.incr.aof").read_bytes()
+        results.append(normalise(parse(data), now))
+    assert results[1] == results[0]
+    assert [b"MULTI"] in results[1] and [b"DEL", b"gone2"] in results[1]
+
+
+def test_blocked_pop_served_later_is_recorded_as_a_pop(tmp_path):
+    """BLPOP that blocks, then is served by another connection's RPUSH: recorded as the RPUSH
+    then an LPOP (as Redis), never as BLPOP."""
+    results = []
+    for start, sub in ((support.start_redis, "redis"), (support.start_pyredis, "pyredis")):
+        d = tmp_path / sub
+        d.mkdir()
+        srv = start("--appendonly", "yes", "--dir", str(d))
+        try:
+            waiter, pusher = srv.raw(), srv.raw()
+            waiter.send(encode(["BLPOP", "q", "0"]))
+            deadline = time.monotonic() + 5
+            while b"blocked_clients:1" not in pusher.call("INFO", "clients"):
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            pusher.call("RPUSH", "q", "x", "y")
+            assert waiter.read_reply() == b"*2\r\n$1\r\nq\r\n$1\r\nx\r\n"
+            pusher.call("PING")
+        finally:
+            srv.stop()
+        data = (d / "appendonlydir" / "appendonly.aof.1.incr.aof").read_bytes()
+        results.append(parse(data))
+    assert results[1] == results[0]
+    assert [b"LPOP", b"q"] in results[1]

@@ -231,8 +231,8 @@ cdef class Core:
     cdef public int aof_fsync        # AOF_FSYNC_*
     cdef int aof_db                  # the database the AOF stream has SELECTed (-1: none)
     cdef int prop_depth              # nesting of execute() (EXEC runs commands inside)
-    cdef size_t prop_mark            # aof_buf length when the top-level command started
-    cdef int prop_ops                # operations the top-level command propagated
+    cdef size_t prop_mark            # where the top-level command's first operation starts
+    cdef int prop_ops                # operations recorded since the top-level command began
     cdef bint prop_custom            # the running command propagated itself
     cdef long long aof_last_fsync_us
     cdef public long long aof_written  # bytes written to the AOF since set_aof

@@ -735,8 +735,7 @@ cdef class Core:
         c.cmd = cmd
         c.flags |= CLIENT_IN_CALL
         if FR_UNLIKELY(self.aof_fd >= 0 and self.prop_depth == 0):
-            self.prop_mark = self.aof_buf.len
-            self.prop_ops = 0
+            self.prop_ops = 0              # propagate() sets prop_mark at the first one
         self.prop_depth += 1
         self.prop_custom = False
         try:

@@ -6,7 +6,7 @@
 # SPOP as SREM, a served BLPOP as LPOP ...). Deletions of expired keys are recorded as DEL.
 # A SELECT goes in whenever the database changes. A top-level command that recorded more than
 # one operation (EXEC, or a command plus the expired-key DELs it caused) is wrapped in
-# MULTI/EXEC so it replays atomically.
+# MULTI/EXEC so it replays atomically (after the SELECT of its first operation, as Redis).
 #
 # Before the loop writes any reply, the buffer is written to the file (and, with
 # `appendfsync always`, fsynced): a reply never acknowledges a write the file does not hold.
@@ -28,11 +28,12 @@ cdef int propagate(Core core, int dbi, int argc, const char** argv, size_t* argl
         _resp_bulk(&core.aof_buf, b"SELECT", 6)
         _resp_bulk(&core.aof_buf, num, nn)
         core.aof_db = dbi
+    if core.prop_ops == 0:
+        core.prop_mark = core.aof_buf.len     # a MULTI would go here, after the SELECT
     reply_array(&core.aof_buf, argc)
     for i in range(argc):
         _resp_bulk(&core.aof_buf, argv[i], argl[i])
-    if core.prop_depth:
-        core.prop_ops += 1
+    core.prop_ops += 1
     return 0
 
 
@@ -57,7 +58,7 @@ cdef void _expired_deleted_hook(Db* db, const char* k, size_t n) noexcept:
 
 
 cdef int _wrap_in_multi(Core core) except -1:
-    """Wrap the operations recorded since prop_mark in MULTI ... EXEC."""
+    """Wrap the running command's operations (from prop_mark, its first one) in MULTI/EXEC."""
     cdef const char* multi = b"*1\r\n$5\r\nMULTI\r\n"
     cdef size_t mn = 15
     cdef size_t at = core.prop_mark
