@@ -187,7 +187,7 @@ def test_unknown_command_refuses_start(tmp_path):
     incr.write_bytes(incr.read_bytes()[:good] + support.encode("NOSUCHCMD", "x"))
     with pytest.raises(RuntimeError) as e:
         start("pyredis", tmp_path)
-    assert "Unknown command 'nosuchcmd'" in str(e.value)
+    assert "Unknown command 'NOSUCHCMD' reading the append only file" in str(e.value)
 
 
 def test_check_aof_finds_and_fixes(tmp_path):

@@ -1302,33 +1302,61 @@ cdef class Core:
         aof_fsync_everysec(self)
 
     def replay(self, Client c, bytes data):
-        """Run the commands in data as client c (loading an AOF): returns the offset after
-        the last complete command, and whether a protocol error stopped it there. Replies are
-        dropped."""
+        """Run the commands of an AOF (data) as client c, replies dropped. Returns (offset,
+        status, multi_at, name): status "ok" (all of it ran), "truncated" (a torn command at
+        offset), "bad" (not a command stream at offset) or "unknown" (the command `name` at
+        offset is not in the table; nothing from there on ran); multi_at is the offset of a
+        MULTI whose EXEC never came (its commands were only queued), else -1. `#` lines
+        (annotations) are skipped."""
         cdef ParseLimits lim
         cdef int r, i
         cdef char* buf = PyBytes_AS_STRING(data)
         cdef size_t n = PyBytes_GET_SIZE(data)
+        cdef size_t base = 0, at
+        cdef const char* nl
+        cdef long long multi_at = -1
+        cdef Command* cmd
         lim.max_bulk = self.proto_max_bulk_len
         lim.unauthenticated = False
         parse_free(&c.ps)
         parse_init(&c.ps)
         while True:
-            r = parse_command(&c.ps, buf, n, &lim)
+            at = base + c.ps.start
+            if at >= n:
+                return at, "ok", multi_at, None
+            if buf[at] == b'#':
+                nl = <const char*>memchr(buf + at, b'\n', n - at)
+                if nl == NULL:
+                    return at, "truncated", multi_at, None
+                base = <size_t>(nl - buf) + 1
+                parse_free(&c.ps)
+                parse_init(&c.ps)
+                continue
+            if buf[at] != b'*':
+                return at, "bad", multi_at, None
+            r = parse_command(&c.ps, buf + base, n - base, &lim)
             if r == PARSE_NEED_MORE:
-                return c.ps.start, False
-            if r == PARSE_ERROR:
-                return c.ps.start, True
-            if c.ps.argc:
-                if c.ps.argc > c.argvcap:
-                    _reserve_argv(c, c.ps.argc)
-                for i in range(c.ps.argc):
-                    c.argv[i] = buf + c.ps.start + c.ps.aoff[i]
-                    c.argl[i] = c.ps.alen[i]
-                c.argc = c.ps.argc
-                self.call(c)
+                return base + c.ps.start, "truncated", multi_at, None
+            if r == PARSE_ERROR or c.ps.argc == 0:
+                return base + c.ps.start, "bad", multi_at, None
+            if c.ps.argc > c.argvcap:
+                _reserve_argv(c, c.ps.argc)
+            for i in range(c.ps.argc):
+                c.argv[i] = buf + base + c.ps.start + c.ps.aoff[i]
+                c.argl[i] = c.ps.alen[i]
+            c.argc = c.ps.argc
+            cmd = self.lookup(c.argv[0], c.argl[0])
+            if cmd == NULL:
                 c.argc = 0
-                c.out.len = c.out.sent = 0
+                return (at, "unknown", multi_at,
+                        PyBytes_FromStringAndSize(c.argv[0], c.argl[0]))
+            if cmd.native == _cmd_multi:
+                multi_at = at
+            elif cmd.native == _cmd_exec:
+                multi_at = -1
+            self.call(c)
+            c.argc = 0
+            c.out.len = c.out.sent = 0
             parse_next_command(&c.ps)
 
     def loading_client(self):

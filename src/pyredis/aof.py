@@ -393,19 +393,18 @@ class AppendOnlyFile:
             self.base_size = len(data)
         if not data:
             return
-        end, status, multi_at = scan_commands(data)
+        # one pass in the core: it runs the commands and says where and why it stopped
+        end, status, multi_at, unknown = self.core.replay(self.core.loading_client(), data)
         if status == "bad":
             self._fail(f"Bad file format reading the append only file {name} at offset {end}: "
                        f"make a backup of your AOF file, then use ./redis-check-aof --fix "
                        f"<filename.manifest>")
-        unknown = self._unknown_command(data[:end])
-        if unknown is not None:
-            self._fail(f"Unknown command '{unknown[1]}' reading the append only file {name} "
-                       f"at offset {unknown[0]}")
-        cut = end
+        if status == "unknown":
+            self._fail(f"Unknown command '{unknown.decode('utf-8', 'replace')}' reading the "
+                       f"append only file {name} at offset {end}")
+        cut = len(data)
         if status == "truncated" or multi_at >= 0:
-            if multi_at >= 0:
-                cut = multi_at
+            cut = multi_at if multi_at >= 0 else end
             if not last:
                 self._fail(f"Unexpected end of file reading the append only file {name} at "
                            f"offset {end} (it is not the last file of the set)")
@@ -420,45 +419,12 @@ class AppendOnlyFile:
             else:
                 self.log.warning(f"!!! Warning: short read while loading the AOF file {name}!!!")
             self.log.warning(f"!!! Truncating the AOF {name} at offset {cut} !!!")
-        client = self.core.loading_client()
-        done, perr = self.core.replay(client, data[:cut])
-        if perr or done != cut:
-            self._fail(f"Bad file format reading the append only file {name} at offset "
-                       f"{done}")
         if cut != len(data):
             try:
                 os.truncate(path, cut)
             except OSError as exc:
                 self._fail(f"Error truncating the AOF file {name}: {exc.strerror}")
             self.log.warning(f"AOF {name} loaded anyway because aof-load-truncated is enabled")
-
-    def _unknown_command(self, data: bytes):
-        """(offset, name) of the first command the table does not know, or None."""
-        find = getattr(self.server, "find_command", None)
-        if find is None:
-            return None
-        seen: dict[bytes, bool] = {}
-        i, n = 0, len(data)
-        while i < n:
-            start = i
-            if data[i:i + 1] == b"#":
-                i = data.index(b"\n", i) + 1
-                continue
-            j = data.index(b"\r\n", i)
-            argc = int(data[i + 1:j])
-            i = j + 2
-            for k in range(argc):
-                j = data.index(b"\r\n", i)
-                blen = int(data[i + 1:j])
-                if k == 0:
-                    name = data[j + 2:j + 2 + blen].lower()
-                    known = seen.get(name)
-                    if known is None:
-                        known = seen[name] = find(name) is not None
-                    if not known:
-                        return start, name.decode("utf-8", "replace")
-                i = j + 2 + blen + 2
-        return None
 
     # ----- running
     def start(self) -> None:
