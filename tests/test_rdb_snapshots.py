@@ -339,3 +339,24 @@ def test_bgsave_file_loads_in_redis(tmp_path):
         assert dataset(r.port) == expected
     finally:
         r.stop()
+
+
+def test_one_child_at_a_time_like_redis(tmp_path):
+    """BGSAVE while an AOF rewrite child runs: refused, or scheduled with SCHEDULE (sent in the
+    same write as BGREWRITEAOF, so the rewrite child is certainly still running)."""
+    replies = {}
+    for kind in ("pyredis", "redis"):
+        (tmp_path / kind).mkdir()
+        srv = start(kind, tmp_path / kind, "--appendonly", "yes")
+        try:
+            c = srv.raw()
+            c.pipeline([("SET", f"k{i}", "v" * 20) for i in range(20000)])
+            replies[kind] = c.pipeline([("BGREWRITEAOF",), ("BGSAVE",), ("BGSAVE", "SCHEDULE")])
+            client = srv.client()
+            assert wait_for(lambda: client.info("persistence")["aof_rewrite_in_progress"] == 0)
+            assert wait_for(lambda: client.info("persistence")["rdb_bgsave_in_progress"] == 0
+                            and (tmp_path / kind / "dump.rdb").exists())
+        finally:
+            srv.stop()
+    assert replies["pyredis"] == replies["redis"]
+    assert replies["pyredis"][1].startswith(b"-ERR Another child process is active (AOF?)")

@@ -284,6 +284,8 @@ class Persistence:
             self.reap()
             if self.child_running:
                 return
+        if self.server.aof.child_pid > 0:
+            return                       # one child at a time: an AOF rewrite is running
         now = int(time.time())
         may_retry = self.lastbgsave_ok or now - self.lastbgsave_try > BGSAVE_RETRY_DELAY
         if self.bgsave_scheduled and may_retry:

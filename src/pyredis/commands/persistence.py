@@ -37,11 +37,18 @@ def bgsave(server, client, args):
     rdb = server.persistence
     if rdb.child_running:
         raise CommandError("ERR Background save already in progress")
+    if server.aof.child_pid > 0:
+        # one child at a time: an AOF rewrite is running
+        if not schedule:
+            raise CommandError("ERR Another child process is active (AOF?): can't BGSAVE right "
+                               "now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever "
+                               "possible.")
+        rdb.bgsave_scheduled = True
+        return Status("Background saving scheduled")
     if client.in_multi:
         # inside EXEC a fork would snapshot half a transaction: Redis schedules it
         rdb.bgsave_scheduled = True
         return Status("Background saving scheduled")
-    del schedule      # no other kind of child here (AOF rewrite has its own module)
     if not rdb.bgsave():
         raise CommandError("ERR")
     return Status("Background saving started")
