@@ -360,9 +360,6 @@ def test_r4_torn_tail_every_byte(tmp_path, r4_source, part):
         "redis_checked": HAVE_REDIS})
 
 
-@pytest.mark.xfail(strict=True, reason="pyredis-check-aof --fix truncates a torn command inside "
-                   "an open MULTI at that command, leaving the unfinished MULTI; "
-                   "redis-check-aof truncates before the MULTI")
 def test_r4_check_aof_fix_open_multi(tmp_path, r4_source):
     src, data, states, boundaries = r4_source
     cut = boundaries[2] + len(support.encode("MULTI")) + 1

@@ -41,7 +41,7 @@ def check_file(path: str, label: str, fix: bool, may_fix: bool, out) -> bool:
         ok, why = _rdb_ok(path)
         if not ok:
             out.write(why + "\n")
-            out.write(f"RDB preamble of AOF file is not sane, aborting.\n")
+            out.write("RDB preamble of AOF file is not sane, aborting.\n")
             return False
         out.write("RDB preamble is OK, proceeding with AOF tail...\n")
         out.write(f"AOF analyzed: filename={name}, size={len(data)}, ok_up_to={len(data)}, "
@@ -49,10 +49,12 @@ def check_file(path: str, label: str, fix: bool, may_fix: bool, out) -> bool:
         return True
     end, status, multi_at = scan_commands(data)
     if status == "ok" and multi_at >= 0:
-        out.write(f"Reached EOF before reading EXEC for MULTI\n")
+        out.write("Reached EOF before reading EXEC for MULTI\n")
         end, status = multi_at, "truncated"
     elif status == "truncated":
         out.write(f"0x{end:16x}: Unexpected end of file\n")
+        if multi_at >= 0:
+            end = multi_at         # a torn tail inside an open MULTI: cut before the MULTI
     elif status == "bad":
         out.write(f"AOF {name} format error\n")
     diff = len(data) - end
