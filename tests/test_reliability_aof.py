@@ -296,7 +296,7 @@ def check_cut(tmp_path, data, src, states, boundaries, cut) -> dict:
         # pyredis-check-aof --fix repairs it; then the server starts with the prefix
         manifest = str(d / "appendonlydir" / "appendonly.aof.manifest")
         if open_multi_torn(data, boundaries, cut):
-            out["fix_skipped_open_multi"] = True      # see test_r4_check_aof_fix_open_multi
+            out["fix_skipped_open_multi"] = True      # covered by test_r4_check_aof_fix_open_multi
             return cleanup(tmp_path, cut, out)
         r = subprocess.run(["pyredis-check-aof", manifest], capture_output=True, text=True)
         assert r.returncode == 1 and "not valid" in r.stdout, r.stdout + r.stderr
