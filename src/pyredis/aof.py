@@ -22,6 +22,7 @@ import time
 from fastresp import rdb
 from fastresp.keyspace import heap_in_use
 
+from pyredis.forkchild import ChildOwner, unlink_quietly
 from pyredis.persistence import fsync_dir, private_dirty_bytes
 
 FSYNC_POLICIES = {"no": 0, "always": 1, "everysec": 2}
@@ -232,7 +233,7 @@ class AofLoadError(Exception):
 # The server's AOF
 # --------------------------------------------------------------------------------------------
 
-class AppendOnlyFile:
+class AppendOnlyFile(ChildOwner):
     def __init__(self, server):
         self.server = server
         self.config = server.config
@@ -690,56 +691,27 @@ class AppendOnlyFile:
         self.last_bgrewrite_ok = False
         self.consecutive_failures += 1
 
-    def kill_child(self) -> None:
-        if self.child_pid <= 0:
-            return
-        pid = self.child_pid
-        try:
-            os.kill(pid, signal.SIGUSR1)
-            os.waitpid(pid, 0)
-        except (OSError, ChildProcessError):
-            pass
-        self._unlink(f"temp-rewriteaof-bg-{pid}.aof")
-        self._child_gone()
-
-    def _child_gone(self) -> None:
-        self.child_pid = -1
-        if self.child_pipe >= 0:
-            os.close(self.child_pipe)
-            self.child_pipe = -1
-
-    @staticmethod
-    def _unlink(path: str) -> None:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+    def child_temp_file(self, pid: int) -> str:
+        return f"temp-rewriteaof-bg-{pid}.aof"
 
     def reap(self) -> None:
-        try:
-            pid, status = os.waitpid(self.child_pid, os.WNOHANG)
-        except ChildProcessError:
-            pid, status = self.child_pid, 1 << 8
-        if pid == 0:
+        done = self.poll_child()
+        if done is None:
             return
-        try:
-            cow = int(os.read(self.child_pipe, 64) or b"0")
-        except (OSError, ValueError):
-            cow = 0
+        pid, status, cow = done
         self.last_rewrite_time_sec = int(time.monotonic() - self.child_start)
-        tmp = f"temp-rewriteaof-bg-{pid}.aof"
-        self._child_gone()
+        tmp = self.child_temp_file(pid)
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             self.log.warning(f"Background AOF rewrite terminated by signal {sig}")
-            self._unlink(tmp)
+            unlink_quietly(tmp)
             if sig != signal.SIGUSR1:
                 self._rewrite_failed()
             self._after_failure()
             return
         if os.WEXITSTATUS(status) != 0:
             self.log.warning("Background AOF rewrite terminated with error")
-            self._unlink(tmp)
+            unlink_quietly(tmp)
             self._rewrite_failed()
             self._after_failure()
             return
@@ -748,7 +720,7 @@ class AppendOnlyFile:
             self._switch_to_new_base(tmp)
         except OSError as exc:
             self.log.warning(f"Error switching to the new AOF base: {exc.strerror}")
-            self._unlink(tmp)
+            unlink_quietly(tmp)
             self._rewrite_failed()
             self._after_failure()
             return
@@ -789,7 +761,7 @@ class AppendOnlyFile:
         self._persist_manifest(m, with_history=True)
         for name in stale:
             self.log.notice(f"Removing the history file {name} in the background")
-            self._unlink(self.path(name))
+            unlink_quietly(self.path(name))
         m.history = []
         self._persist_manifest(m)
         self.manifest = m

@@ -15,6 +15,8 @@ import time
 from fastresp import rdb
 from fastresp.keyspace import heap_in_use
 
+from pyredis.forkchild import ChildOwner, unlink_quietly
+
 BGSAVE_RETRY_DELAY = 5          # seconds before a save point retries after a failed BGSAVE
 MISCONF_RDB = (b"MISCONF Redis is configured to save RDB snapshots, but it's currently unable "
                b"to persist to disk. Commands that may modify the data set are disabled, because "
@@ -56,7 +58,7 @@ def rss_of(pid: int) -> int:
         return 0
 
 
-class Persistence:
+class Persistence(ChildOwner):
     """The RDB side of a Server: state, commands' work, the cron hook."""
 
     def __init__(self, server):
@@ -118,7 +120,7 @@ class Persistence:
                                  f"dir {self._cwd()}) for saving: {reason}")
             else:
                 self.log.warning(f"Write error saving DB on disk: {reason}")
-            self._unlink(tmpname)
+            unlink_quietly(tmpname)
             raise SaveError() from None
         try:
             os.rename(tmpname, dbfilename)
@@ -126,7 +128,7 @@ class Persistence:
             self.log.warning(f"Error moving temp DB file {tmpname} on the final destination "
                              f"{dbfilename} (in server root dir {self._cwd()}): "
                              f"{os.strerror(exc.errno or 0)}")
-            self._unlink(tmpname)
+            unlink_quietly(tmpname)
             raise SaveError() from None
         try:
             fsync_dir(".")
@@ -140,13 +142,6 @@ class Persistence:
             return os.getcwd()
         except OSError as exc:
             return f"unknown: {exc.strerror}"
-
-    @staticmethod
-    def _unlink(path: str) -> None:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
 
     # ----- SAVE
     def save(self) -> None:
@@ -225,44 +220,22 @@ class Persistence:
         finally:
             os._exit(code)
 
-    def kill_child(self) -> None:
-        """Stop a running BGSAVE child (SHUTDOWN, FLUSHALL...) and remove its temp file."""
-        if not self.child_running:
-            return
-        pid = self.child_pid
-        try:
-            os.kill(pid, signal.SIGUSR1)
-            os.waitpid(pid, 0)
-        except (OSError, ChildProcessError):
-            pass
-        self._unlink(f"temp-{pid}.rdb")
-        self._child_gone()
-
-    def _child_gone(self) -> None:
-        self.child_pid = -1
-        if self.child_pipe >= 0:
-            os.close(self.child_pipe)
-            self.child_pipe = -1
+    def child_temp_file(self, pid: int) -> str:
+        return f"temp-{pid}.rdb"
 
     def reap(self) -> None:
         """Cron: has the child finished? Account for its result as Redis does."""
         if not self.child_running:
             return
-        try:
-            pid, status = os.waitpid(self.child_pid, os.WNOHANG)
-        except ChildProcessError:
-            pid, status = self.child_pid, 1 << 8
-        if pid == 0:
+        done = self.poll_child()
+        if done is None:
             return
-        try:
-            cow = int(os.read(self.child_pipe, 64) or b"0")
-        except (OSError, ValueError):
-            cow = 0
+        pid, status, cow = done
         self.last_bgsave_time_sec = int(time.monotonic() - self.child_start)
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             self.log.warning(f"Background saving terminated by signal {sig}")
-            self._unlink(f"temp-{pid}.rdb")
+            unlink_quietly(self.child_temp_file(pid))
             if sig != signal.SIGUSR1:           # SIGUSR1: killed on purpose, not an error
                 self.lastbgsave_ok = False
         elif os.WEXITSTATUS(status) == 0:
@@ -274,7 +247,6 @@ class Persistence:
         else:
             self.log.warning("Background saving error")
             self.lastbgsave_ok = False
-        self._child_gone()
         self.update_write_error()
 
     # ----- the cron
