@@ -226,3 +226,26 @@ def test_config_set_appendonly_at_run_time(tmp_path):
             s2.stop()
     finally:
         s.stop()
+
+
+def test_everysec_fsyncs_in_a_background_thread(tmp_path):
+    """appendfsync everysec: within about a second of a write the server has a second thread
+    (the fsync worker), so the loop never waits for the disk; with `always` it has none."""
+    for policy, threads in (("everysec", 2), ("always", 1)):
+        d = tmp_path / policy
+        d.mkdir()
+        srv = start("pyredis", d, "--appendfsync", policy)
+        try:
+            c = srv.client()
+            tasks = f"/proc/{srv.proc.pid}/task"
+            deadline = time.monotonic() + 3
+            while True:
+                c.set("k", "v")
+                if len(os.listdir(tasks)) >= threads and (threads == 2 or
+                                                         time.monotonic() > deadline - 1.5):
+                    break
+                assert time.monotonic() < deadline, f"{policy}: {len(os.listdir(tasks))} threads"
+                time.sleep(0.05)
+            assert len(os.listdir(tasks)) == threads
+        finally:
+            srv.stop()

@@ -114,11 +114,49 @@ cdef int _aof_failed(Core core, int err, size_t done) except -1:
     return 0
 
 
+# appendfsync everysec: the fsync runs in a background thread (plain C, no Python) so the loop
+# never waits for the disk. The loop hands it the file descriptor and releases `_fsync_wake`;
+# the thread fsyncs and clears `_fsync_busy`. A fsync still running when the next second comes
+# is not doubled. Shutdown and file switches fsync in the loop itself (the tail never stays
+# unsynced).
+cdef PyThread_type_lock _fsync_wake = NULL
+cdef int _fsync_fd = -1
+cdef int _fsync_busy = 0
+
+
+cdef void _fsync_worker(void* arg) noexcept nogil:
+    cdef int fd
+    while True:
+        PyThread_acquire_lock(_fsync_wake, WAIT_LOCK)
+        fd = _fsync_fd
+        if fd >= 0:
+            fdatasync(fd)
+        _fsync_busy = 0
+
+
+cdef int _start_fsync_thread() except -1:
+    global _fsync_wake
+    if _fsync_wake != NULL:
+        return 0
+    _fsync_wake = PyThread_allocate_lock()
+    if _fsync_wake == NULL:
+        raise MemoryError()
+    PyThread_acquire_lock(_fsync_wake, WAIT_LOCK)    # held: the worker waits for a release
+    if PyThread_start_new_thread(_fsync_worker, NULL) == -1:
+        raise OSError("cannot start the AOF fsync thread")
+    return 0
+
+
 cdef int aof_fsync_everysec(Core core) except -1:
-    """appendfsync everysec: fsync what was written if the last fsync is a second old."""
+    """appendfsync everysec: once a second, have the background thread fsync the AOF."""
+    global _fsync_fd, _fsync_busy
     cdef long long now = monotonic_us()
-    if core.aof_fd >= 0 and core.aof_fsync == AOF_FSYNC_EVERYSEC and \
-            now - core.aof_last_fsync_us >= 1000000:
-        fdatasync(core.aof_fd)
-        core.aof_last_fsync_us = now
+    if core.aof_fd < 0 or core.aof_fsync != AOF_FSYNC_EVERYSEC or \
+            now - core.aof_last_fsync_us < 1000000 or _fsync_busy:
+        return 0
+    _start_fsync_thread()
+    _fsync_fd = core.aof_fd
+    _fsync_busy = 1
+    core.aof_last_fsync_us = now
+    PyThread_release_lock(_fsync_wake)
     return 0
