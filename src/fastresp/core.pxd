@@ -314,6 +314,11 @@ cdef inline int propagate_instead(Client c, int argc, const char** argv, size_t*
     return propagate(c.core, c.db_index, argc, argv, argl)
 
 
+cdef int propagate_key_op(Client c, const char* op, size_t on) except -1
+cdef int propagate_edited(Client c, const char* first, size_t fn, int at, const char* v, size_t vn,
+                          const char* append, size_t an) except -1
+
+
 cdef inline void propagate_nothing(Client c) noexcept:
     """The running command changed data but records nothing itself (its operations were
     recorded with propagate_instead, or there is nothing to replay)."""

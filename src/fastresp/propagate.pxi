@@ -37,6 +37,54 @@ cdef int propagate(Core core, int dbi, int argc, const char** argv, size_t* argl
     return 0
 
 
+cdef int propagate_key_op(Client c, const char* op, size_t on) except -1:
+    """Record `op key` (DEL key, PERSIST key) instead of the running command."""
+    cdef const char* argv[2]
+    cdef size_t argl[2]
+    argv[0] = op
+    argl[0] = on
+    argv[1] = c.argv[1]
+    argl[1] = c.argl[1]
+    return propagate_instead(c, 2, argv, argl)
+
+
+cdef int propagate_edited(Client c, const char* first, size_t fn, int at, const char* v, size_t vn,
+                          const char* append, size_t an) except -1:
+    """Record the running command with edits: its name replaced by `first` (unless NULL),
+    argument `at` replaced by v (unless at < 1), `append` added at the end (unless NULL); e.g.
+    EXPIRE k 10 as PEXPIREAT k <ms>, RESTORE k 10 ... as RESTORE k <ms> ... ABSTTL."""
+    cdef int n = c.argc + (1 if append != NULL else 0)
+    cdef const char** argv
+    cdef size_t* argl
+    cdef int i
+    if c.core.aof_fd < 0:
+        return 0
+    argv = <const char**>malloc(n * sizeof(char*))
+    argl = <size_t*>malloc(n * sizeof(size_t))
+    if argv == NULL or argl == NULL:
+        free(argv)
+        free(argl)
+        raise MemoryError()
+    try:
+        for i in range(c.argc):
+            argv[i] = c.argv[i]
+            argl[i] = c.argl[i]
+        if first != NULL:
+            argv[0] = first
+            argl[0] = fn
+        if at >= 1:
+            argv[at] = v
+            argl[at] = vn
+        if append != NULL:
+            argv[n - 1] = append
+            argl[n - 1] = an
+        propagate_instead(c, n, argv, argl)
+    finally:
+        free(argv)
+        free(argl)
+    return 0
+
+
 cdef int _propagate_words(Core core, int dbi, list words) except -1:
     """propagate() for a few Python byte strings (rare paths: expired keys, MULTI/EXEC)."""
     cdef int n = len(words), i

@@ -40,7 +40,7 @@ from libc.math cimport isnan
 from libc.errno cimport errno, EINTR
 from posix.unistd cimport write
 
-from fastresp.core cimport Client, native, propagate_instead
+from fastresp.core cimport Client, native, propagate_key_op, propagate_edited
 from fastresp.cmdutil cimport syntax_error, arg_ll, key_changed, key_event
 from fastresp.keyspace cimport (Entry, Db, Str, KsState, Keyspace, Dict, T_STRING, T_LIST,
                                 T_SET, T_ZSET, T_HASH, ENC_INT, ENC_EMBSTR, ENC_RAW,
@@ -1233,38 +1233,10 @@ cdef int prop_restore(Client c, long long when, bint deleted) except -1:
     with the absolute time and ABSTTL appended; DEL key when the TTL was already past and an
     old value was replaced."""
     cdef char num[24]
-    cdef const char** argv
-    cdef size_t* argl
-    cdef int i
     if deleted:
-        return _prop_del(c)
-    argv = <const char**>malloc((c.argc + 1) * sizeof(char*))
-    argl = <size_t*>malloc((c.argc + 1) * sizeof(size_t))
-    if argv == NULL or argl == NULL:
-        free(argv)
-        free(argl)
-        raise MemoryError()
-    try:
-        for i in range(c.argc):
-            argv[i] = c.argv[i]
-            argl[i] = c.argl[i]
-        argv[2] = num
-        argl[2] = <size_t>snprintf(num, sizeof(num), b"%lld", when)
-        argv[c.argc] = b"ABSTTL"
-        argl[c.argc] = 6
-        propagate_instead(c, c.argc + 1, argv, argl)
-    finally:
-        free(argv)
-        free(argl)
-    return 0
-
-
-cdef int _prop_del(Client c) except -1:
-    cdef const char* argv[2]
-    cdef size_t argl[2]
-    argv[0] = b"DEL"; argl[0] = 3
-    argv[1] = c.argv[1]; argl[1] = c.argl[1]
-    return propagate_instead(c, 2, argv, argl)
+        return propagate_key_op(c, b"DEL", 3)
+    return propagate_edited(c, NULL, 0, 2, num, <size_t>snprintf(num, sizeof(num), b"%lld", when),
+                            b"ABSTTL", 6)
 
 
 # RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]

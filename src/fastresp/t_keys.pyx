@@ -6,7 +6,8 @@ from libc.string cimport strlen
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 from libc.stdint cimport uint64_t, uint32_t
 
-from fastresp.core cimport Client, native, CLIENT_PUBSUB, propagate_instead
+from fastresp.core cimport (Client, native, CLIENT_PUBSUB, propagate_key_op,
+                            propagate_edited)
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, arg_int, error_with_command,
                                key_changed, key_event, type_name)
 from fastresp.keyspace cimport (
@@ -248,34 +249,10 @@ cdef int prop_expire(Client c, long long when, bint deleted) except -1:
     command's own options (NX/XX/GT/LT, as Redis 7.0 keeps them), or DEL key when the time
     was already past."""
     cdef char num[24]
-    cdef const char* sargv[8]
-    cdef size_t sargl[8]
-    cdef const char** argv = sargv
-    cdef size_t* argl = sargl
-    cdef int i
     if deleted:
-        sargv[0] = b"DEL"; sargl[0] = 3
-        sargv[1] = c.argv[1]; sargl[1] = c.argl[1]
-        return propagate_instead(c, 2, sargv, sargl)
-    if c.argc > 8:
-        argv = <const char**>malloc(c.argc * sizeof(char*))
-        argl = <size_t*>malloc(c.argc * sizeof(size_t))
-        if argv == NULL or argl == NULL:
-            free(argv)
-            free(argl)
-            raise MemoryError()
-    try:
-        for i in range(c.argc):
-            argv[i] = c.argv[i]
-            argl[i] = c.argl[i]
-        argv[0] = b"PEXPIREAT"; argl[0] = 9
-        argv[2] = num; argl[2] = <size_t>snprintf(num, sizeof(num), b"%lld", when)
-        propagate_instead(c, c.argc, argv, argl)
-    finally:
-        if argv != sargv:
-            free(argv)
-            free(argl)
-    return 0
+        return propagate_key_op(c, b"DEL", 3)
+    return propagate_edited(c, b"PEXPIREAT", 9, 2, num,
+                            <size_t>snprintf(num, sizeof(num), b"%lld", when), NULL, 0)
 
 
 cdef int expire_generic(Client c, long long basetime, bint seconds) except -1:

@@ -9,7 +9,7 @@ from libc.string cimport memcpy, memset
 from libc.stdint cimport uint64_t, uint32_t
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 
-from fastresp.core cimport Client, native, propagate_instead
+from fastresp.core cimport Client, native, propagate_instead, propagate_key_op
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command,
                                reply_string_entry, key_changed, key_event)
 from fastresp.keyspace cimport (Entry, Str, Db, T_STRING, ENC_INT, ENC_RAW, ENC_EMBSTR,
@@ -63,15 +63,6 @@ cdef int prop_key_ms(Client c, const char* cmd, size_t cn, long long ms) except 
     argv[1] = c.argv[1]; argl[1] = c.argl[1]
     argv[2] = num; argl[2] = <size_t>snprintf(num, sizeof(num), b"%lld", ms)
     return propagate_instead(c, 3, argv, argl)
-
-
-cdef int prop_key(Client c, const char* cmd, size_t cn) except -1:
-    """Record `cmd argv[1]` (DEL key, PERSIST key)."""
-    cdef const char* argv[2]
-    cdef size_t argl[2]
-    argv[0] = cmd; argl[0] = cn
-    argv[1] = c.argv[1]; argl[1] = c.argl[1]
-    return propagate_instead(c, 2, argv, argl)
 
 
 cdef int prop_set(Client c, const char* v, size_t vn, const char* opt, size_t on,
@@ -355,7 +346,7 @@ cdef int cmd_getdel(Client c) except -1:
     key_event(c, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
     key_changed(c, 1)
     if c.core.aof_fd >= 0:
-        prop_key(c, b"DEL", 3)
+        propagate_key_op(c, b"DEL", 3)
     return 0
 
 
@@ -384,7 +375,7 @@ cdef int cmd_getex(Client c) except -1:
         key_event(c, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
         key_changed(c, 1)
         if c.core.aof_fd >= 0:
-            prop_key(c, b"DEL", 3)
+            propagate_key_op(c, b"DEL", 3)
     elif expire_arg > 0:
         set_expire(c.db, e, h, when)
         key_event(c, NOTIFY_GENERIC, b"expire", c.argv[1], c.argl[1])
@@ -396,7 +387,7 @@ cdef int cmd_getex(Client c) except -1:
             key_event(c, NOTIFY_GENERIC, b"persist", c.argv[1], c.argl[1])
             key_changed(c, 1)
             if c.core.aof_fd >= 0:
-                prop_key(c, b"PERSIST", 7)
+                propagate_key_op(c, b"PERSIST", 7)
     return 0
 
 
