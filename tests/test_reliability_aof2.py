@@ -317,3 +317,240 @@ def test_r5_random_corruption(tmp_path, r5_states, part):
                                                    "redis_reason")
                            if k in r} for r in with_redis if not r["agree"]],
         "reasons": sorted({r["reason"] for r in refused if "reason" in r})})
+
+
+# ---------------------------------------------------------------------------------------------
+# R6: rewrite under load
+# ---------------------------------------------------------------------------------------------
+
+BIG_KEYS = 200_000
+
+
+class Writers:
+    """WRITERS threads RPUSHing 1, 2, 3, ... to their own lists (R2's writer)."""
+
+    def __init__(self, port: int, n: int = 4, prefix: str = "r6:list"):
+        self.keys = [f"{prefix}:{i}" for i in range(n)]
+        self.acked = [0] * n
+        self.stop_event = threading.Event()
+        self.threads = [threading.Thread(target=writer,
+                                         args=(port, k, self.acked, i, self.stop_event))
+                        for i, k in enumerate(self.keys)]
+        for t in self.threads:
+            t.start()
+
+    def stop(self) -> list[int]:
+        self.stop_event.set()
+        for t in self.threads:
+            t.join(10)
+        assert not any(t.is_alive() for t in self.threads)
+        return list(self.acked)
+
+
+def info(c) -> dict:
+    return c.info("persistence")
+
+
+def wait_rewrite_done(c, timeout: float = 30.0) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        i = info(c)
+        if not i["aof_rewrite_in_progress"] and not i["aof_rewrite_scheduled"]:
+            return i
+        time.sleep(0.02)
+    raise AssertionError("the rewrite did not finish")
+
+
+def check_lists(c, keys, acked, exact: bool) -> list[int]:
+    """Every list is 1..m with m >= acked (m == acked after a clean stop)."""
+    got = []
+    for key, a in zip(keys, acked):
+        values = [int(v) for v in c.lrange(key, 0, -1)]
+        m = len(values)
+        assert values == list(range(1, m + 1)), f"{key} is not 1..{m}"
+        assert m >= a, f"{key}: acknowledged {a}, recovered {m}"
+        if exact:
+            assert m == a, f"{key}: acknowledged {a}, found {m} after a clean stop"
+        got.append(m)
+    return got
+
+
+def fill_big(port: int) -> None:
+    raw = support.RawClient(port, timeout=30)
+    try:
+        batch = 1000
+        for start_i in range(0, BIG_KEYS, batch):
+            args = []
+            for i in range(start_i, start_i + batch):
+                args += [f"big:{i}", f"value-{i}"]
+            raw.send(support.encode("MSET", *args))
+        for _ in range(BIG_KEYS // batch):
+            assert raw.read_reply() == b"+OK\r\n"
+    finally:
+        raw.close()
+
+
+def children(pid: int) -> list[int]:
+    r = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(x) for x in r.stdout.split()]
+
+
+def start_rewrite_and_find_child(srv, c) -> int:
+    assert c.bgrewriteaof()
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        kids = children(srv.proc.pid)
+        if kids:
+            return kids[0]
+        time.sleep(0.001)
+    raise AssertionError("no rewrite child found")
+
+
+def aof_files(d) -> dict:
+    return {p.name: p.stat().st_size for p in (d / AOFDIR).iterdir()}
+
+
+def test_r6a_rewrites_under_load(tmp_path):
+    srv = start("pyredis", tmp_path)
+    c = srv.client()
+    rewrites = 0
+    try:
+        w = Writers(srv.port)
+        try:
+            for _ in range(5):
+                time.sleep(0.15)
+                assert c.bgrewriteaof()
+                i = wait_rewrite_done(c)
+                assert i["aof_last_bgrewrite_status"] == "ok"
+                rewrites += 1
+            time.sleep(0.15)
+        finally:
+            acked = w.stop()
+        assert min(acked) > 0
+        check_lists(c, w.keys, acked, exact=True)
+        manifest = (tmp_path / AOFDIR / MANIFEST).read_text()
+        srv.proc.send_signal(signal.SIGTERM)
+        assert srv.proc.wait(10) == 0
+    finally:
+        srv.stop()
+    assert "type b" in manifest and manifest.count("type b") == 1
+    srv = start("pyredis", tmp_path)
+    try:
+        got = check_lists(srv.client(), w.keys, acked, exact=True)
+    finally:
+        srv.stop()
+    report("r6_aof", "a_rewrites_under_load", {
+        "writers": len(acked), "rewrites": rewrites, "acknowledged": acked,
+        "recovered_after_clean_restart": got,
+        "lost": sum(a - g for a, g in zip(acked, got)), "manifest": manifest})
+
+
+def test_r6b_rewrite_child_killed(tmp_path):
+    srv = start("pyredis", tmp_path)
+    c = srv.client()
+    try:
+        fill_big(srv.port)
+        before = (tmp_path / AOFDIR / MANIFEST).read_text()
+        w = Writers(srv.port)
+        try:
+            time.sleep(0.2)
+            t0 = time.monotonic()
+            child = start_rewrite_and_find_child(srv, c)
+            time.sleep(0.02)
+            assert child in children(srv.proc.pid), "the rewrite ended before it was killed"
+            os.kill(child, signal.SIGKILL)
+            i = wait_rewrite_done(c)
+            detect = time.monotonic() - t0
+            assert i["aof_last_bgrewrite_status"] == "err"
+            time.sleep(0.2)          # writes go on after the failure
+        finally:
+            acked = w.stop()
+        assert min(acked) > 0
+        assert srv.alive()
+        during = (tmp_path / AOFDIR / MANIFEST).read_text()
+        files_after_kill = aof_files(tmp_path)
+        leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith("temp-")]
+        assert not leftovers, leftovers
+        # the old set (old base, old incrs and the incr opened for the rewrite) stays valid
+        assert during.startswith(before) and during.count("type i") == 2, (before, during)
+        copy = tmp_path / "copy"
+        copy.mkdir()
+        shutil.copytree(tmp_path / AOFDIR, copy / AOFDIR)
+        srv2 = start("pyredis", copy)
+        try:
+            c2 = srv2.client()
+            got_copy = check_lists(c2, w.keys, acked, exact=True)
+            acked_at_kill = list(acked)
+            assert c2.dbsize() == BIG_KEYS + len(w.keys)
+        finally:
+            srv2.stop()
+        # the next rewrite succeeds
+        t1 = time.monotonic()
+        assert c.bgrewriteaof()
+        i = wait_rewrite_done(c)
+        rewrite_time = time.monotonic() - t1
+        assert i["aof_last_bgrewrite_status"] == "ok"
+        assert c.rpush(w.keys[0], acked[0] + 1) == acked[0] + 1
+        acked[0] += 1
+        after = (tmp_path / AOFDIR / MANIFEST).read_text()
+        srv.proc.send_signal(signal.SIGTERM)
+        assert srv.proc.wait(10) == 0
+    finally:
+        srv.stop()
+    srv = start("pyredis", tmp_path)
+    try:
+        c = srv.client()
+        got = check_lists(c, w.keys, acked, exact=True)
+        assert c.dbsize() == BIG_KEYS + len(w.keys)
+        assert c.get("big:123") == b"value-123"
+    finally:
+        srv.stop()
+    report("r6_aof", "b_child_killed", {
+        "keys": BIG_KEYS, "writers": len(acked), "acknowledged": acked,
+        "manifest_before": before, "manifest_after_kill": during, "manifest_after_rewrite": after,
+        "files_after_kill": files_after_kill,
+        "acknowledged_at_kill": acked_at_kill, "copy_of_old_set_recovered": got_copy,
+        "recovered_after_restart": got,
+        "seconds_to_failed_status": round(detect, 3), "next_rewrite_seconds": round(rewrite_time, 3),
+        "lost": 0})
+
+
+def test_r6c_parent_killed_during_rewrite(tmp_path):
+    srv = start("pyredis", tmp_path, "--appendfsync", "everysec")
+    c = srv.client()
+    child = None
+    try:
+        fill_big(srv.port)
+        w = Writers(srv.port)
+        try:
+            time.sleep(0.2)
+            child = start_rewrite_and_find_child(srv, c)
+            time.sleep(random.uniform(0.0, 0.1))
+            in_rewrite = child in children(srv.proc.pid)
+            srv.proc.send_signal(signal.SIGKILL)
+            srv.proc.wait()
+        finally:
+            acked = w.stop()
+    finally:
+        srv.stop()
+        if child is not None:
+            try:
+                os.kill(child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    assert in_rewrite, "the rewrite ended before the parent was killed"
+    assert min(acked) > 0
+    time.sleep(0.1)
+    srv = start("pyredis", tmp_path)
+    try:
+        c = srv.client()
+        got = check_lists(c, w.keys, acked, exact=False)
+        assert c.dbsize() == BIG_KEYS + len(w.keys)
+        # and the restarted server can rewrite
+        assert c.bgrewriteaof()
+        assert wait_rewrite_done(c)["aof_last_bgrewrite_status"] == "ok"
+    finally:
+        srv.stop()
+    report("r6_aof", "c_parent_killed", {
+        "keys": BIG_KEYS, "writers": len(acked), "acknowledged": acked, "recovered": got,
+        "lost": sum(max(0, a - g) for a, g in zip(acked, got))})
