@@ -554,3 +554,19 @@ def test_r6c_parent_killed_during_rewrite(tmp_path):
     report("r6_aof", "c_parent_killed", {
         "keys": BIG_KEYS, "writers": len(acked), "acknowledged": acked, "recovered": got,
         "lost": sum(max(0, a - g) for a, g in zip(acked, got))})
+
+
+@pytest.mark.xfail(strict=True, reason="core.replay parses count lines as the network parser "
+                   "does (the byte after '\\r' is not checked to be '\\n'); redis-server 7.0.15 "
+                   "and pyredis-check-aof refuse such a file")
+@pytest.mark.parametrize("old,new", [(b"$5\r\nhello", b"$5\rQhello"),
+                                     (b"*3\r\n$3\r\nSET\r\n$2\r\ns1", b"*3\rQ$3\r\nSET\r\n$2\r\ns1")])
+def test_r5_byte_after_cr_in_count_line_refused(tmp_path, old, new):
+    write_set(tmp_path)
+    path = tmp_path / AOFDIR / BASE
+    data = path.read_bytes()
+    path.write_bytes(data.replace(old, new, 1))
+    res = watch_start("pyredis", tmp_path)
+    if res[0] == "started":
+        res[1].stop()
+    assert res[0] == "refused" and "Bad file format" in res[2]
