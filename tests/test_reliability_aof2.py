@@ -556,9 +556,6 @@ def test_r6c_parent_killed_during_rewrite(tmp_path):
         "lost": sum(max(0, a - g) for a, g in zip(acked, got))})
 
 
-@pytest.mark.xfail(strict=True, reason="core.replay parses count lines as the network parser "
-                   "does (the byte after '\\r' is not checked to be '\\n'); redis-server 7.0.15 "
-                   "and pyredis-check-aof refuse such a file")
 @pytest.mark.parametrize("old,new", [(b"$5\r\nhello", b"$5\rQhello"),
                                      (b"*3\r\n$3\r\nSET\r\n$2\r\ns1", b"*3\rQ$3\r\nSET\r\n$2\r\ns1")])
 def test_r5_byte_after_cr_in_count_line_refused(tmp_path, old, new):

@@ -1339,7 +1339,8 @@ cdef class Core:
             r = parse_command(&c.ps, buf + base, n - base, &lim)
             if r == PARSE_NEED_MORE:
                 return base + c.ps.start, "truncated", multi_at, None
-            if r == PARSE_ERROR or c.ps.argc == 0:
+            if r == PARSE_ERROR or c.ps.argc == 0 or \
+                    not _strict_frame(buf + base + c.ps.start, &c.ps):
                 return base + c.ps.start, "bad", multi_at, None
             if c.ps.argc > c.argvcap:
                 _reserve_argv(c, c.ps.argc)
@@ -1395,6 +1396,24 @@ cdef class Core:
 include "multi.pxi"
 include "blocking.pxi"
 include "propagate.pxi"
+
+
+cdef bint _strict_frame(const char* cmd, ParseState* ps) noexcept:
+    """An AOF command must be exact RESP: every line ends in CR LF (the network parser lets the
+    byte after CR pass). cmd is the command's first byte; argument i is at cmd + aoff[i]."""
+    cdef int i
+    cdef size_t p, q
+    for i in range(ps.argc):
+        p = ps.aoff[i]
+        if p < 4 or cmd[p - 2] != b'\r' or cmd[p - 1] != b'\n':
+            return False
+        if cmd[p + ps.alen[i]] != b'\r' or cmd[p + ps.alen[i] + 1] != b'\n':
+            return False
+    # the count line: "*N\r\n" right before the first "$len"
+    q = ps.aoff[0] - 3
+    while q > 0 and cmd[q] != b'$':
+        q -= 1
+    return q >= 3 and cmd[q - 2] == b'\r' and cmd[q - 1] == b'\n'
 
 
 cdef inline void _flag_transaction(Client c) noexcept:
