@@ -23,7 +23,7 @@ from fastresp import rdb
 from fastresp.keyspace import heap_in_use
 
 from pyredis.forkchild import ChildOwner, unlink_quietly
-from pyredis.persistence import fsync_dir, private_dirty_bytes
+from pyredis.persistence import fsync_dir
 
 FSYNC_POLICIES = {"no": 0, "always": 1, "everysec": 2}
 BASE, HISTORY, INCR = "b", "h", "i"
@@ -625,67 +625,32 @@ class AppendOnlyFile(ChildOwner):
         return self._fork_child()
 
     def _fork_child(self) -> bool:
-        read_end, write_end = os.pipe()
-        started = time.monotonic()
         try:
-            pid = os.fork()
+            fork_usec = self.fork_child(self._rewrite_in_child, "AOF rewrite")
         except OSError as exc:
-            os.close(read_end)
-            os.close(write_end)
             self.log.warning(f"Can't rewrite append only file in background: fork: "
                              f"{exc.strerror}")
             self._rewrite_failed()
             return False
-        if pid == 0:
-            os.close(read_end)
-            self._child(write_end)
-        os.close(write_end)
         persistence = getattr(self.server, "persistence", None)
         if persistence is not None:
             persistence.total_forks += 1
-            persistence.latest_fork_usec = int((time.monotonic() - started) * 1e6)
-        self.child_pid = pid
-        self.child_pipe = read_end
-        self.child_start = time.monotonic()
-        self.log.notice(f"Background append only file rewriting started by pid {pid}")
+            persistence.latest_fork_usec = fork_usec
+        self.log.notice("Background append only file rewriting started by pid "
+                        f"{self.child_pid}")
         return True
 
-    def _child(self, pipe_fd: int) -> None:
-        code = 1
+    def _rewrite_in_child(self) -> bool:
+        """The rewrite child's work: a new base from the dataset."""
+        tmp = self.child_temp_file(os.getpid())
         try:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            signal.signal(signal.SIGUSR1, signal.SIG_DFL)
-            self.log.role = "C"
-            for sock in getattr(self.server, "listeners", ()):
-                try:
-                    sock.close()
-                except OSError:
-                    pass
-            tmp = f"temp-rewriteaof-bg-{os.getpid()}.aof"
-            try:
-                self._write_base(tmp)
-                code = 0
-                self.log.notice(f"Successfully created the temporary AOF base file {tmp}")
-            except (OSError, rdb.RdbError) as exc:
-                self.log.warning(f"Error writing the temporary AOF base file {tmp}: {exc}")
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-            cow = private_dirty_bytes()
-            if code == 0:
-                mb = cow // (1024 * 1024)
-                self.log.notice(f"Fork CoW for AOF rewrite: current {mb} MB, peak {mb} MB, "
-                                f"average {mb} MB")
-            try:
-                os.write(pipe_fd, str(cow).encode())
-            except OSError:
-                pass
-        except BaseException:      # noqa: the child must exit whatever happens
-            code = 1
-        finally:
-            os._exit(code)
+            self._write_base(tmp)
+        except (OSError, rdb.RdbError) as exc:
+            self.log.warning(f"Error writing the temporary AOF base file {tmp}: {exc}")
+            unlink_quietly(tmp)
+            return False
+        self.log.notice(f"Successfully created the temporary AOF base file {tmp}")
+        return True
 
     def _rewrite_failed(self) -> None:
         self.last_bgrewrite_ok = False

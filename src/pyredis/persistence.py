@@ -37,27 +37,6 @@ def fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def private_dirty_bytes() -> int:
-    """Private_Dirty of this process (the pages a forked child has copied): its CoW size."""
-    try:
-        with open("/proc/self/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Private_Dirty:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
-def rss_of(pid: int) -> int:
-    """Resident set size of a process in bytes (0 if gone)."""
-    try:
-        with open(f"/proc/{pid}/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
 class Persistence(ChildOwner):
     """The RDB side of a Server: state, commands' work, the cron hook."""
 
@@ -164,61 +143,27 @@ class Persistence(ChildOwner):
         self.lastbgsave_try = int(time.time())
         self.dirty_before_bgsave = self.keyspace.dirty
         self.child_keys_total = sum(self.keyspace.dbsize(i) for i in range(self.keyspace.ndbs))
-        read_end, write_end = os.pipe()
-        started = time.monotonic()
         try:
-            pid = os.fork()
+            self.latest_fork_usec = self.fork_child(self._save_in_child, "RDB")
         except OSError as exc:
-            os.close(read_end)
-            os.close(write_end)
             self.lastbgsave_ok = False
             self.update_write_error()
             self.log.warning(f"Can't save in background: fork: {exc.strerror}")
             return False
-        if pid == 0:                     # the child: never returns
-            os.close(read_end)
-            self._child(write_end)
-        os.close(write_end)
-        self.latest_fork_usec = int((time.monotonic() - started) * 1e6)
+        pid = self.child_pid
         self.total_forks += 1
         self.rdb_saves += 1
-        self.child_pid = pid
-        self.child_pipe = read_end
-        self.child_start = time.monotonic()
         self.log.notice(f"Background saving started by pid {pid}")
         return True
 
-    def _child(self, pipe_fd: int) -> None:
-        code = 1
+    def _save_in_child(self) -> bool:
+        """The BGSAVE child's work."""
         try:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            signal.signal(signal.SIGUSR1, signal.SIG_DFL)
-            self.log.role = "C"
-            for sock in self.server.listeners:      # a dead parent's port must be free
-                try:
-                    sock.close()
-                except OSError:
-                    pass
-            try:
-                self._write(f"temp-{os.getpid()}.rdb")
-                code = 0
-                self.log.notice("DB saved on disk")
-            except SaveError:
-                pass
-            cow = private_dirty_bytes()
-            if code == 0:
-                mb = cow // (1024 * 1024)
-                self.log.notice(f"Fork CoW for RDB: current {mb} MB, peak {mb} MB, "
-                                f"average {mb} MB")
-            try:
-                os.write(pipe_fd, str(cow).encode())
-            except OSError:
-                pass
-        except BaseException:          # noqa: anything at all: the child must exit
-            code = 1
-        finally:
-            os._exit(code)
+            self._write(f"temp-{os.getpid()}.rdb")
+        except SaveError:
+            return False
+        self.log.notice("DB saved on disk")
+        return True
 
     def child_temp_file(self, pid: int) -> str:
         return f"temp-{pid}.rdb"
