@@ -732,14 +732,18 @@ cdef class Core:
         cdef long long start = self.clock_us if self.clock_us else monotonic_us()
         cdef long long end
         cdef long long errors = c.errors
-        cdef long long dirty = c.db.st.dirty
-        cdef bint outer_custom = self.prop_custom
+        cdef bint recording = self.aof_fd >= 0    # AOF on: the bookkeeping of propagate.pxi
+        cdef long long dirty = 0
+        cdef bint outer_custom = False
         c.cmd = cmd
         c.flags |= CLIENT_IN_CALL
-        if FR_UNLIKELY(self.aof_fd >= 0 and self.prop_depth == 0):
-            self.prop_ops = 0              # propagate() sets prop_mark at the first one
-        self.prop_depth += 1
-        self.prop_custom = False
+        if FR_UNLIKELY(recording):
+            dirty = c.db.st.dirty
+            outer_custom = self.prop_custom
+            if self.prop_depth == 0:
+                self.prop_ops = 0          # propagate() sets prop_mark at the first one
+            self.prop_depth += 1
+            self.prop_custom = False
         try:
             if cmd.native != NULL:
                 cmd.native(c)
@@ -752,14 +756,16 @@ cdef class Core:
             self._internal_error(c, exc)
         finally:
             c.flags &= ~CLIENT_IN_CALL
-            self.prop_depth -= 1
-        if FR_UNLIKELY(self.aof_fd >= 0):
-            if (not self.prop_custom and c.db.st.dirty != dirty and
-                    not (cmd.role & ROLE_EXEC)):
-                propagate(self, c.db_index, c.argc, c.argv, c.argl)
-            if self.prop_depth == 0 and self.prop_ops > 1:
-                _wrap_in_multi(self)
-        self.prop_custom = outer_custom
+            if FR_UNLIKELY(recording):
+                self.prop_depth -= 1
+        if FR_UNLIKELY(recording):
+            if self.aof_fd >= 0:
+                if (not self.prop_custom and c.db.st.dirty != dirty and
+                        not (cmd.role & ROLE_EXEC)):
+                    propagate(self, c.db_index, c.argc, c.argv, c.argl)
+                if self.prop_depth == 0 and self.prop_ops > 1:
+                    _wrap_in_multi(self)
+            self.prop_custom = outer_custom
         end = monotonic_us()
         if self.clock_us:
             self.clock_us = end
