@@ -125,7 +125,7 @@ cdef int flush_aof(Core core) except -1:
     cdef ssize_t n
     cdef size_t done = 0
     cdef long long now
-    global errno
+    global errno, _aof_unsynced
     while done < core.aof_buf.len:
         n = write(core.aof_fd, core.aof_buf.data + done, core.aof_buf.len - done)
         if n < 0:
@@ -135,6 +135,7 @@ cdef int flush_aof(Core core) except -1:
             return 0
         done += <size_t>n
     core.aof_written += <long long>done
+    _aof_unsynced = 1
     core.aof_buf.len = 0
     if core.aof_buf.cap > AOF_BUF_KEEP:
         reply_release(&core.aof_buf)
@@ -170,9 +171,11 @@ cdef int _aof_failed(Core core, int err, size_t done) except -1:
 cdef PyThread_type_lock _fsync_wake = NULL
 cdef int _fsync_fd = -1
 cdef int _fsync_busy = 0
+cdef int _aof_unsynced = 0      # written since the last fsync was handed out: an idle file is left alone
 
 
 cdef void _fsync_worker(void* arg) noexcept nogil:
+    global _fsync_busy
     cdef int fd
     while True:
         PyThread_acquire_lock(_fsync_wake, WAIT_LOCK)
@@ -196,12 +199,15 @@ cdef int _start_fsync_thread() except -1:
 
 
 cdef int aof_fsync_everysec(Core core) except -1:
-    """appendfsync everysec: once a second, have the background thread fsync the AOF."""
-    global _fsync_fd, _fsync_busy
+    """appendfsync everysec: at most once a second, and only when something was written since
+    the last one, have the background thread fsync the AOF (the cron calls this `hz` times a
+    second, so the tail is synced within about a second of the last write)."""
+    global _fsync_fd, _fsync_busy, _aof_unsynced
     cdef long long now = monotonic_us()
-    if core.aof_fd < 0 or core.aof_fsync != AOF_FSYNC_EVERYSEC or \
+    if core.aof_fd < 0 or core.aof_fsync != AOF_FSYNC_EVERYSEC or not _aof_unsynced or \
             now - core.aof_last_fsync_us < 1000000 or _fsync_busy:
         return 0
+    _aof_unsynced = 0
     _start_fsync_thread()
     _fsync_fd = core.aof_fd
     _fsync_busy = 1
