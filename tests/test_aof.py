@@ -2,6 +2,7 @@
 moving both ways with redis-server 7.0.15, torn tails, corruption, bad manifests,
 pyredis-check-aof."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -249,3 +250,53 @@ def test_everysec_fsyncs_in_a_background_thread(tmp_path):
             assert len(os.listdir(tasks)) == threads
         finally:
             srv.stop()
+
+
+def _annotated_incr(kind, d) -> bytes:
+    """The incr file of a server with aof-timestamp-enabled after a script that crosses a second
+    boundary (a MULTI/EXEC and a relative TTL included), with times replaced by placeholders."""
+    s = start(kind, d, "--aof-timestamp-enabled", "yes")
+    try:
+        c = s.client()
+        c.set("a", 1)
+        c.execute_command("SELECT", 2)
+        c.set("b", 1)
+        c.execute_command("SELECT", 0)
+        time.sleep(1.05)
+        p = c.pipeline(transaction=True)
+        p.set("c", 1).incr("d")
+        p.execute()
+        c.set("e", 1, ex=100)
+        c.config_set("aof-timestamp-enabled", "no")
+        c.set("f", 1)
+        time.sleep(1.05)
+        c.set("g", 1)
+        data = (d / "appendonlydir" / "appendonly.aof.1.incr.aof").read_bytes()
+    finally:
+        s.stop()
+    stamps = [int(t) for t in re.findall(rb"#TS:(\d+)\r\n", data)]
+    assert len(stamps) == 2 and stamps[1] - stamps[0] in (1, 2), stamps
+    assert abs(stamps[0] - time.time()) < 10
+    data = re.sub(rb"#TS:\d+\r\n", b"#TS:<t>\r\n", data)
+    return re.sub(rb"\$13\r\n\d{13}\r\n", b"$13\r\n<ms>\r\n", data)
+
+
+@NEEDS_REDIS
+def test_timestamp_annotations_as_redis(tmp_path):
+    """aof-timestamp-enabled: `#TS:<seconds>` before the first command of each new second
+    (before its SELECT and MULTI), none once switched off at run time; the same bytes as
+    redis-server 7.0 writes. Both servers load the annotated files of the other."""
+    (tmp_path / "p").mkdir()
+    (tmp_path / "r").mkdir()
+    ours = _annotated_incr("pyredis", tmp_path / "p")
+    assert ours == _annotated_incr("redis", tmp_path / "r")
+    assert ours.startswith(b"#TS:<t>\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n")
+    assert ours.count(b"#TS:") == 2
+    for kind, d in (("redis", tmp_path / "p"), ("pyredis", tmp_path / "r")):
+        s = start(kind, d)
+        try:
+            c = s.client()
+            assert [c.get(k) for k in "acdefg"] == [b"1"] * 6
+            assert c.execute_command("SELECT", 2) and c.get("b") == b"1"
+        finally:
+            s.stop()

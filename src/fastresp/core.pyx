@@ -1300,6 +1300,12 @@ cdef class Core:
     def set_aof_fsync(self, int fsync_policy):
         self.aof_fsync = fsync_policy
 
+    def set_aof_timestamps(self, bint on):
+        """aof-timestamp-enabled: `#TS:<unix seconds>` annotations in the AOF stream."""
+        global _aof_timestamps, _aof_last_ts
+        _aof_timestamps = on
+        _aof_last_ts = 0
+
     def flush_aof(self):
         """Write what is buffered now (shutdown, rewrite switch)."""
         if self.aof_fd >= 0 and self.aof_buf.len:

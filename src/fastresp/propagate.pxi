@@ -15,6 +15,26 @@ cdef inline int _resp_bulk(ReplyBuf* b, const char* p, size_t n) except -1:
     return reply_bulk(b, p, n)
 
 
+# aof-timestamp-enabled: a `#TS:<unix seconds>` annotation line goes before the first operation
+# of a command whenever the second changed since the last one (one server per process, so the
+# setting lives here, beside the everysec fsync state).
+cdef bint _aof_timestamps = False
+cdef long long _aof_last_ts = 0
+
+
+cdef int _annotate_time(Core core) except -1:
+    global _aof_last_ts
+    cdef char line[40]
+    cdef int n
+    cdef long long sec = core.keyspace.st.now_ms // 1000
+    if sec <= _aof_last_ts:
+        return 0
+    _aof_last_ts = sec
+    n = snprintf(line, sizeof(line), b"#TS:%lld\r\n", sec)
+    reply_raw(&core.aof_buf, line, n)
+    return 0
+
+
 cdef int propagate(Core core, int dbi, int argc, const char** argv, size_t* argl) except -1:
     """Append one operation, in database dbi, to the AOF buffer."""
     cdef int i
@@ -22,6 +42,8 @@ cdef int propagate(Core core, int dbi, int argc, const char** argv, size_t* argl
     cdef int nn
     if core.aof_fd < 0:
         return 0
+    if _aof_timestamps and core.prop_ops == 0:
+        _annotate_time(core)
     if dbi != core.aof_db:
         nn = snprintf(num, sizeof(num), b"%d", dbi)
         reply_array(&core.aof_buf, 2)

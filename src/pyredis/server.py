@@ -155,6 +155,7 @@ class Server:
             "notify-keyspace-events": lambda v: ks.configure(notify_keyspace_events=v),
             "rdbcompression": lambda v: rdb_configure(rdbcompression=v),
             "client-output-buffer-limit": lambda v: core.set_obuf_limits(*v["pubsub"]),
+            "aof-timestamp-enabled": core.set_aof_timestamps,
         }
         for name in ENCODING_SETTINGS:
             hooks[name] = lambda v, key=name.replace("-", "_"): ks.configure(**{key: v})
