@@ -8,6 +8,9 @@
    loaded at start-up by both servers: seconds from process start to PING answering, and the
    server's own "DB loaded from ..." figure.
 3. RDB load: DEBUG POPULATE 1000000 on redis-server, SAVE; both servers start on that dump.
+4. Fork memory: both servers start on that dump (AOF on, so the start writes a base), then
+   BGSAVE and BGREWRITEAOF each run once; the peak of parent RSS + child RSS, sampled every
+   10 ms, and the child's run time, next to redis-server's (no target: reported).
 
 Servers, clients and output as in bench.py (import, not copy): table on stderr, CSV or JSON on
 stdout, --out FILE for JSON. --taskset pins servers to CPU 0 and redis-benchmark to CPU 1.
@@ -80,7 +83,7 @@ def parse_args(argv=None):
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--load-keys", type=int, default=1000000,
                     help="commands in the AOF / keys in the RDB")
-    ap.add_argument("--skip", default="", help="comma list of set,aof,rdb to skip")
+    ap.add_argument("--skip", default="", help="comma list of set,aof,rdb,fork to skip (fork needs rdb)")
     ap.add_argument("--taskset", action="store_true")
     ap.add_argument("--run-timeout", type=float, default=600.0)
     args = ap.parse_args(argv)
@@ -206,6 +209,82 @@ def load_runs(args, cpu, kind, seed, keys, extra):
             "met": rd / py >= 0.5, "note": note}
 
 
+def rss_bytes(pid):
+    try:
+        with open("/proc/%d/statm" % pid) as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def pss_bytes(pid):
+    """Proportional set size: shared (copy-on-write) pages split between the processes."""
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def children_of(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def peak_during(s, command, busy_field):
+    """Run a forking command; sample parent + child RSS (and PSS, which counts a page shared by
+    both once) until INFO says it is over."""
+    before = rss_bytes(s.server_pid)
+    started = time.monotonic()
+    s.call(command)
+    peak = peak_pss = before
+    while True:
+        pids = [s.server_pid] + children_of(s.server_pid)
+        peak = max(peak, sum(rss_bytes(p) for p in pids))
+        peak_pss = max(peak_pss, sum(pss_bytes(p) for p in pids))
+        if len(pids) == 1 and ("%s:0" % busy_field) in s.call("INFO", "persistence").decode():
+            return before, peak, peak_pss, time.monotonic() - started
+        time.sleep(0.01)
+
+
+def fork_runs(args, cpu, seed, keys):
+    """Peak parent + child RSS of BGSAVE and BGREWRITEAOF with `keys` keys (one run each)."""
+    figures = {}
+    for label, cmd in (("pyredis", args.pyredis_cmd), ("redis", args.redis_cmd)):
+        s = PServer(label, cmd, cpu, max(args.start_timeout, 300),
+                    ["--appendonly", "no", "--dbfilename", "dump.rdb"], seed)
+        try:
+            s.start()
+            figures[label] = {"BGSAVE": peak_during(s, "BGSAVE", "rdb_bgsave_in_progress")}
+            # the AOF on (its first base is itself a rewrite), then one BGREWRITEAOF measured
+            s.call("CONFIG", "SET", "appendonly", "yes")
+            while "aof_rewrite_in_progress:0" not in s.call("INFO", "persistence").decode():
+                time.sleep(0.05)
+            figures[label]["BGREWRITEAOF"] = peak_during(s, "BGREWRITEAOF",
+                                                         "aof_rewrite_in_progress")
+            for command, (before, peak, pss, secs) in figures[label].items():
+                log("%s %s: RSS before %.1f MB, peak parent+child RSS %.1f MB (PSS %.1f MB), "
+                    "%.2fs" % (label, command, before / 2**20, peak / 2**20, pss / 2**20, secs))
+        finally:
+            s.stop()
+    rows = []
+    for command in ("BGSAVE", "BGREWRITEAOF"):
+        (pb, pp, pq, ps), (rb, rp, rq, rs) = figures["pyredis"][command], figures["redis"][command]
+        rows.append({"test": "%s %d keys: peak parent+child RSS" % (command, keys),
+                     "pyredis": round(pp / 2**20, 1), "redis": round(rp / 2**20, 1),
+                     "unit": "MB", "ratio": round(pp / rp, 3), "target": None, "met": True,
+                     "note": "RSS before pyredis %.1f MB, redis %.1f MB; peak parent+child PSS "
+                             "pyredis %.1f MB, redis %.1f MB; child run pyredis %.2fs, redis "
+                             "%.2fs" % (pb / 2**20, rb / 2**20, pq / 2**20, rq / 2**20, ps, rs)})
+    return rows
+
+
 def main(argv=None):
     args = parse_args(argv)
     benchutil.install_sigterm_handler()
@@ -231,6 +310,8 @@ def main(argv=None):
                             ["--appendonly", "no", "--dbfilename", "dump.rdb"])
             row["note"] += "; %.1f MB" % (size / 2**20)
             rows.append(row)
+            if "fork" not in args.skip:
+                rows += fork_runs(args, cpu, rdb, args.load_keys)
     except ServerError as e:
         log("error: %s" % e)
         return 2
@@ -243,6 +324,7 @@ def main(argv=None):
                 [[r["test"], fmt_num(r["pyredis"], 0 if r["unit"] != "s" else 2),
                   fmt_num(r["redis"], 0 if r["unit"] != "s" else 2), r["unit"],
                   fmt_num(r["ratio"], 3),
+                  "-" if r["target"] is None else
                   ">=%.2f %s" % (r["target"], "ok" if r["met"] else "MISS")] for r in rows])
     for r in rows:
         log("note: %s: %s" % (r["test"], r["note"]))
