@@ -321,6 +321,7 @@ cdef struct WBuf:
     uint64_t crc        # over bytes already flushed
     size_t flushed
     bint compress
+    bint nocrc          # not an RDB file (the AOF base): no checksum to keep
 
 
 cdef int wb_grow(WBuf* w, size_t need) except -1:
@@ -341,7 +342,8 @@ cdef int wb_flush(WBuf* w) except -1:
     cdef ssize_t k
     if w.fd < 0 or w.len == 0:
         return 0
-    w.crc = crc64(w.crc, w.p, w.len)
+    if not w.nocrc:
+        w.crc = crc64(w.crc, w.p, w.len)
     while done < w.len:
         k = write(w.fd, w.p + done, w.len - done)
         if k < 0:
@@ -1455,6 +1457,9 @@ def save(Keyspace ks, str path, bint compress=True, bint checksum=True, dict aux
     finally:
         free(w.p)
         os.close(fd)
+
+
+include "aofbase.pxi"
 
 
 cdef dict load_buffer(Keyspace ks, const unsigned char* p, size_t n):
