@@ -498,6 +498,11 @@ cdef void _free_command(Command* cmd) noexcept:
     free(cmd.subs)
 
 
+# A dataset is loading and clients are served between its chunks (1), or being served right now
+# (2): commands without the `loading` flag answer -LOADING. One server per process.
+cdef int _serving_while_loading = 0
+
+
 cdef class Core:
     """Connections, command table and event loop of one server."""
 
@@ -687,7 +692,7 @@ cdef class Core:
                 return exec_abort(c, ERR_NOAUTH, strlen(ERR_NOAUTH))
             return c.error_cstr(ERR_NOAUTH)
         if FR_UNLIKELY(c.flags & (CLIENT_MULTI | CLIENT_PUBSUB) or self.pause_kind or
-                       self.write_error is not None):
+                       self.write_error is not None or _serving_while_loading):
             return self._call_in_state(c, cmd)
         self.execute(c, cmd)
         if FR_UNLIKELY(self.ready_keys and not (c.flags & CLIENT_IN_EXEC)):
@@ -717,6 +722,10 @@ cdef class Core:
             return _reject_fmt(c, b"ERR Can't execute '%s': only (P|S)SUBSCRIBE / "
                                b"(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
                                b"context", cmd.fullname)
+        if _serving_while_loading and c.fd >= 0 and not (cmd.flags & CMD_LOADING):
+            cmd.rejected_calls += 1
+            _flag_transaction(c)
+            return c.error_cstr(b"LOADING Redis is loading the dataset in memory")
         if self.pause_kind and pause_applies(self, c, cmd):
             return postpone(self, c, cmd)
         if c.flags & CLIENT_MULTI and not (cmd.role & ROLE_EXEC):
@@ -1153,12 +1162,8 @@ cdef class Core:
 
     def run(self):
         """Serve until stop(): wait for readiness, handle it, run the cron at `hz`."""
-        cdef int fds[PB_MAX_BATCH]
-        cdef int masks[PB_MAX_BATCH]
-        cdef int n, i, fd, timeout
         cdef long long now
-        cdef PyObject* obj
-        cdef Client c
+        cdef int timeout
         self.running = True
         self.next_cron_us = monotonic_us()
         while self.running:
@@ -1172,33 +1177,29 @@ cdef class Core:
                     break
             self._before_sleep()
             timeout = <int>((self._next_wakeup_us() - now + 999) // 1000)
-            if timeout < 0:
-                timeout = 0
-            n = pb_wait(self.poll, fds, masks, PB_MAX_BATCH, timeout)
-            if n < 0:
-                if errno == EINTR:
-                    PyErr_CheckSignals()
-                    continue
-                raise OSError(errno, "poll failed")
-            self.keyspace.update_clock()
-            if self.timeouts or self.pause_kind:
-                self._run_timers()
-            for i in range(n):
-                fd = fds[i]
-                if fd < self.fdcap and self.listening[fd]:
-                    self.accept_clients(fd)
-                    continue
-                obj = self.fdtable[fd] if fd < self.fdcap else NULL
-                if obj == NULL:
-                    continue
-                c = <Client>obj          # a strong reference while its events are handled
-                if masks[i] & (PB_READ | PB_ERROR):
-                    self.read_client(c)
-                if masks[i] & PB_WRITE and not (c.flags & CLIENT_CLOSED):
-                    self.write_client(c)
-                c = None
-            PyErr_CheckSignals()
+            _handle_events(self, timeout if timeout > 0 else 0)
         self._before_sleep()
+
+    def serve_while_loading(self):
+        """While a dataset loads (between chunks of the file): accept, read and answer what is
+        ready without waiting; commands without the `loading` flag get -LOADING (Redis's
+        processEventsWhileBlocked). No cron, no expiry."""
+        global _serving_while_loading
+        if _serving_while_loading > 1:
+            return
+        _serving_while_loading = 2          # not re-entered from a handler
+        try:
+            _handle_events(self, 0)
+            self.flush_pending()
+            if self.to_close:
+                self._close_scheduled()
+        finally:
+            _serving_while_loading = 1
+
+    def set_loading(self, bint on):
+        """Start (on) or end serving clients with -LOADING (see serve_while_loading)."""
+        global _serving_while_loading
+        _serving_while_loading = 1 if on else 0
 
     cdef long long _next_wakeup_us(self) noexcept:
         """When the loop must wake up: the next cron tick, blocking deadline or pause end."""
@@ -1315,13 +1316,14 @@ cdef class Core:
         """appendfsync everysec's fsync, from the cron."""
         aof_fsync_everysec(self)
 
-    def replay(self, Client c, bytes data):
+    def replay(self, Client c, bytes data, progress=None, size_t every=2 * 1024 * 1024):
         """Run the commands of an AOF (data) as client c, replies dropped. Returns (offset,
         status, multi_at, name): status "ok" (all of it ran), "truncated" (a torn command at
         offset), "bad" (not a command stream at offset) or "unknown" (the command `name` at
         offset is not in the table; nothing from there on ran); multi_at is the offset of a
         MULTI whose EXEC never came (its commands were only queued), else -1. `#` lines
-        (annotations) are skipped."""
+        (annotations) are skipped. progress(offset), when given, is called every `every`
+        bytes (loading progress, clients served meanwhile)."""
         cdef ParseLimits lim
         cdef int r, i
         cdef char* buf = PyBytes_AS_STRING(data)
@@ -1334,10 +1336,14 @@ cdef class Core:
         lim.unauthenticated = False
         parse_free(&c.ps)
         parse_init(&c.ps)
+        cdef size_t next_progress = every
         while True:
             at = base + c.ps.start
             if at >= n:
                 return at, "ok", multi_at, None
+            if progress is not None and at >= next_progress:
+                progress(at)
+                next_progress = at + every
             if buf[at] == b'#':
                 nl = <const char*>memchr(buf + at, b'\n', n - at)
                 if nl == NULL:
@@ -1404,6 +1410,40 @@ cdef class Core:
 # =============================================================================================
 # Helpers
 # =============================================================================================
+
+cdef int _handle_events(Core self, int timeout) except -1:
+    """Wait up to timeout ms for readiness and handle it: accept, read and run, write."""
+    cdef int fds[PB_MAX_BATCH]
+    cdef int masks[PB_MAX_BATCH]
+    cdef int n, i, fd
+    cdef PyObject* obj
+    cdef Client c
+    n = pb_wait(self.poll, fds, masks, PB_MAX_BATCH, timeout)
+    if n < 0:
+        if errno == EINTR:
+            PyErr_CheckSignals()
+            return 0
+        raise OSError(errno, "poll failed")
+    self.keyspace.update_clock()
+    if self.timeouts or self.pause_kind:
+        self._run_timers()
+    for i in range(n):
+        fd = fds[i]
+        if fd < self.fdcap and self.listening[fd]:
+            self.accept_clients(fd)
+            continue
+        obj = self.fdtable[fd] if fd < self.fdcap else NULL
+        if obj == NULL:
+            continue
+        c = <Client>obj          # a strong reference while its events are handled
+        if masks[i] & (PB_READ | PB_ERROR):
+            self.read_client(c)
+        if masks[i] & PB_WRITE and not (c.flags & CLIENT_CLOSED):
+            self.write_client(c)
+        c = None
+    PyErr_CheckSignals()
+    return 0
+
 
 include "multi.pxi"
 include "blocking.pxi"

@@ -156,7 +156,8 @@ def section_memory(s) -> list:
 
 
 def section_persistence(s) -> list:
-    return s.persistence.info_fields() + list(s.aof.info().items())
+    return (s.persistence.info_fields() + list(s.aof.info().items()) +
+            s.loading.info_fields())
 
 
 def section_stats(s) -> list:

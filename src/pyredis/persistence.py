@@ -37,6 +37,52 @@ def fsync_dir(path: str) -> None:
         os.close(fd)
 
 
+class Loading:
+    """A dataset loading at start-up (the RDB, or the AOF's files): INFO's loading fields, and
+    the clients served between chunks of the file, who get -LOADING for what they cannot run
+    yet (Redis's processEventsWhileBlocked)."""
+
+    def __init__(self, core):
+        self.core = core
+        self.active = False
+        self.start_time = 0
+        self.started = 0.0
+        self.total_bytes = 0
+        self.loaded_bytes = 0
+
+    def start(self, total_bytes: int) -> None:
+        self.active = True
+        self.start_time = int(time.time())
+        self.started = time.monotonic()
+        self.total_bytes = total_bytes
+        self.loaded_bytes = 0
+        self.core.set_loading(True)
+
+    def progress(self, loaded_bytes: int) -> None:
+        self.loaded_bytes = loaded_bytes
+        self.core.serve_while_loading()
+
+    def end(self) -> None:
+        self.active = False
+        self.core.set_loading(False)
+
+    def info_fields(self) -> list:
+        """The fields Redis adds at the end of INFO persistence while loading."""
+        if not self.active:
+            return []
+        perc = 100.0 * self.loaded_bytes / self.total_bytes if self.total_bytes else 0.0
+        elapsed = time.monotonic() - self.started
+        eta = 1
+        if self.loaded_bytes:
+            eta = int((self.total_bytes - self.loaded_bytes) * elapsed / self.loaded_bytes)
+        return [("loading_start_time", self.start_time),
+                ("loading_total_bytes", self.total_bytes),
+                ("loading_rdb_used_mem", 0),
+                ("loading_loaded_bytes", self.loaded_bytes),
+                ("loading_loaded_perc", f"{perc:.2f}"),
+                ("loading_eta_seconds", eta)]
+
+
 class Persistence(ChildOwner):
     """The RDB side of a Server: state, commands' work, the cron hook."""
 
@@ -60,7 +106,6 @@ class Persistence(ChildOwner):
         self.last_cow_size = 0
         self.total_forks = 0
         self.latest_fork_usec = 0
-        self.loading = False
         self.last_load_keys_loaded = 0
         self.last_load_keys_expired = 0
         for name in ("save", "stop-writes-on-bgsave-error"):
@@ -226,7 +271,7 @@ class Persistence(ChildOwner):
         if not os.path.exists(path):
             return True
         started = time.monotonic()
-        self.loading = True
+        self.server.loading.start(os.path.getsize(path))
         try:
             info = rdb.load(self.keyspace, path) or {}
         except rdb.RdbError as exc:
@@ -238,7 +283,7 @@ class Persistence(ChildOwner):
             self.log.warning(f"Fatal error loading the DB: {exc.strerror}. Exiting.")
             return False
         finally:
-            self.loading = False
+            self.server.loading.end()
         aux = info.get("aux") or {}
         aux = {(k.decode() if isinstance(k, bytes) else k):
                (v.decode(errors="replace") if isinstance(v, bytes) else v)
@@ -270,7 +315,7 @@ class Persistence(ChildOwner):
         running = self.child_running
         current = int(time.monotonic() - self.child_start) if running else -1
         return [
-            ("loading", int(self.loading or self.server.aof.loading)),
+            ("loading", int(self.server.loading.active)),
             ("async_loading", 0),
             ("current_cow_peak", 0),
             ("current_cow_size", 0),

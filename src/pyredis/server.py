@@ -21,7 +21,7 @@ from pyredis.commands.table import CommandSpec
 from pyredis.errors import CommandError
 from pyredis.log import Logger
 from pyredis.aof import AppendOnlyFile
-from pyredis.persistence import Persistence, SaveError
+from pyredis.persistence import Loading, Persistence, SaveError
 
 DEFAULT_PIDFILE = "/var/run/redis.pid"
 METRIC_SAMPLES = 16              # samples averaged by instantaneous_* (as Redis)
@@ -113,6 +113,7 @@ class Server:
         self.last_metric = 0.0
         self.shutdown_logged = False
         self._watch_settings()
+        self.loading = Loading(self.core)
         self.persistence = Persistence(self)
         self.aof = AppendOnlyFile(self)
         # applied at run time only: at start-up the AOF is loaded and opened by start()
@@ -276,13 +277,13 @@ class Server:
         self.log.role = "M"
         self.log.notice(f"Running mode=standalone, port={self.config['port']}.")
         self.log.warning("Server initialized")
+        self.listen()           # first, as Redis: clients that come during loading get -LOADING
         if self.config["appendonly"]:
             if not self.aof.load_at_startup():
                 raise StartupError()
             self.aof.start()
         elif not self.persistence.load_at_startup():
             raise StartupError()
-        self.listen()
         if self.config["pidfile"] or self.config["daemonize"]:
             self.pidfile = self.config["pidfile"] or DEFAULT_PIDFILE
             try:
