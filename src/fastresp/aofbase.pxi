@@ -35,11 +35,11 @@ cdef inline int ab_bulk(WBuf* w, const char* s, size_t n) except -1:
     h = 1 + ll2string(b + 1, <long long>n)
     b[h] = 13
     b[h + 1] = 10
-    if w.cap - w.len < h + n + 2:
+    if w.cap - w.len < h + n + 4:         # header + CRLF, bytes, CRLF
         if w.fd >= 0 and w.len >= FLUSH_AT:
             wb_flush(w)
-        if w.cap - w.len < h + n + 2:
-            wb_grow(w, h + n + 2)
+        if w.cap - w.len < h + n + 4:
+            wb_grow(w, h + n + 4)
     memcpy(w.p + w.len, b, h + 2)
     w.len += h + 2
     memcpy(w.p + w.len, s, n)
