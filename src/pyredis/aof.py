@@ -217,6 +217,31 @@ def scan_commands(data: bytes, start: int = 0):
     return i, "ok", multi_at
 
 
+def rdb_end(data: bytes) -> int:
+    """Where the RDB image at the start of data ends (an AOF with an RDB preamble goes on with
+    commands from there): the smallest offset just past an EOF opcode and its 8-byte checksum
+    (a matching CRC64, or zeros when the writer had rdbchecksum off) that is followed by the end
+    of the data, a command (`*`) or an annotation (`#`). len(data) when none is found (the
+    loader then reports what is wrong with the image)."""
+    n = len(data)
+    if n >= 18 and data[n - 9] == 0xFF and _crc_matches(data, n):
+        return n
+    i = data.find(b"\xff", 9)
+    while 0 <= i and i + 9 < n:
+        p = i + 9
+        if data[p] in b"*#" and _crc_matches(data, p):
+            return p
+        i = data.find(b"\xff", i + 1)
+    return n
+
+
+def _crc_matches(data: bytes, end: int) -> bool:
+    stored = data[end - 8:end]
+    if stored == b"\0" * 8:
+        return True
+    return rdb.crc64_of(data[:end - 8]) == int.from_bytes(stored, "little")
+
+
 def is_rdb(path: str) -> bool:
     try:
         with open(path, "rb") as f:
@@ -331,12 +356,11 @@ class AppendOnlyFile(ChildOwner):
         except OSError as exc:
             self._fail(f"Can't open the AOF manifest file {self.manifest_name} for reading: "
                        f"{exc.strerror}")
+        if self._old_style_pending(m):
+            m = self._upgrade_old_aof()
         if m is None:
-            if os.path.isfile(self.filename) and not os.path.exists(self.dirname):
-                m = self._upgrade_old_aof()
-            else:
-                self.manifest = None
-                return
+            self.manifest = None
+            return
         self.manifest = m
         for name in m.files():
             if not os.path.exists(self.path(name)):
@@ -348,42 +372,66 @@ class AppendOnlyFile(ChildOwner):
         for idx, name in enumerate(files):
             is_base = m.base is not None and idx == 0
             t0 = time.monotonic()
-            self._load_file(name, is_base=is_base, last=idx == len(files) - 1)
-            kind = "base" if is_base else "incr"
-            self.log.notice(f"DB loaded from {kind} file {name}: "
-                            f"{time.monotonic() - t0:.3f} seconds")
+            if self._load_file(name, is_base=is_base, last=idx == len(files) - 1):
+                kind = "base" if is_base else "incr"
+                self.log.notice(f"DB loaded from {kind} file {name}: "
+                                f"{time.monotonic() - t0:.3f} seconds")
         self.log.notice(f"DB loaded from append only file: "
                         f"{time.monotonic() - started:.3f} seconds")
 
+    def _old_style_pending(self, m: Manifest | None) -> bool:
+        """A Redis 6 style appendonly.aof in dir that Redis 7.0 would migrate: there is no AOF
+        directory, or its manifest is missing, or the manifest is the one a migration writes
+        (only a base named like the old file) while the file is still outside the directory
+        (the migration was interrupted between the manifest and the rename)."""
+        if not os.path.isfile(self.filename):
+            return False
+        if not os.path.isdir(self.dirname) or m is None:
+            return True
+        return (m.base is not None and not m.incrs and m.base[0] == self.filename
+                and not os.path.exists(self.path(self.filename)))
+
     def _upgrade_old_aof(self) -> Manifest:
-        """A Redis < 7 appendonly.aof in dir: move it into the AOF directory as the base."""
-        os.makedirs(self.dirname, exist_ok=True)
-        os.rename(self.filename, self.path(self.filename))
-        m = Manifest()
-        m.base = (self.filename, 1)
-        self._persist_manifest(m)
-        fsync_dir(".")
-        self.log.notice("Successfully migrated an old-style AOF into the AOF directory")
+        """Move a Redis < 7 appendonly.aof into the AOF directory as the base, as Redis 7.0 does:
+        the manifest naming it is persisted first (temp file, fsync, rename, directory fsync),
+        then the file is renamed; a crash in between is finished on the next start."""
+        try:
+            os.makedirs(self.dirname, exist_ok=True)
+            m = Manifest()
+            m.base = (self.filename, 1)
+            self._persist_manifest(m)
+            os.rename(self.filename, self.path(self.filename))
+            fsync_dir(self.dirname)
+            fsync_dir(".")
+        except OSError as exc:
+            self._fail(f"Error moving the old AOF file {self.filename} into dir "
+                       f"{self.dirname}: {exc.strerror}")
+        self.log.notice(f"Successfully migrated an old-style AOF file ({self.filename}) into "
+                        f"the AOF directory ({self.dirname}).")
         return m
 
-    def _load_file(self, name: str, is_base: bool, last: bool) -> None:
-        path = self.path(name)
-        if is_base and is_rdb(path):
-            self.log.notice("Reading RDB base file on AOF loading...")
-            try:
-                info = rdb.load(self.keyspace, path) or {}
-            except rdb.RdbError as exc:
-                self._fail(f"Bad file format reading the append only file {name} (RDB base "
-                           f"at offset {getattr(exc, 'offset', 0)}): "
-                           f"{getattr(exc, 'message', str(exc))}")
-            except OSError as exc:
-                self._fail(f"Fatal error: can't open the append only file {name} for reading: "
-                           f"{exc.strerror}")
+    def _log_rdb_info(self, info: dict) -> None:
+        aux = {k: (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v))
+               for k, v in (info.get("aux") or {}).items()}
+        if "redis-ver" in aux:
+            self.log.notice(f"Loading RDB produced by version {aux['redis-ver']}")
+        try:
+            if "ctime" in aux:
+                self.log.notice(f"RDB age {max(int(time.time()) - int(aux['ctime']), 0)} "
+                                f"seconds")
+            if "used-mem" in aux:
+                self.log.notice(f"RDB memory usage when created "
+                                f"{int(aux['used-mem']) / (1024 * 1024):.2f} Mb")
+        except ValueError:
+            pass
+        if aux.get("aof-base") == "1":
             self.log.notice("RDB is base AOF")
-            self.log.notice(f"Done loading RDB, keys loaded: {int(info.get('keys', 0))}, "
-                            f"keys expired: {int(info.get('expired_skipped', 0))}.")
-            self.base_size = os.path.getsize(path)
-            return
+        self.log.notice(f"Done loading RDB, keys loaded: {int(info.get('keys', 0))}, "
+                        f"keys expired: {int(info.get('expired_skipped', 0))}.")
+
+    def _load_file(self, name: str, is_base: bool, last: bool) -> bool:
+        """Load one file of the set; False when it is empty (nothing to log)."""
+        path = self.path(name)
         try:
             with open(path, "rb") as f:
                 data = f.read()
@@ -393,9 +441,32 @@ class AppendOnlyFile(ChildOwner):
         if is_base:
             self.base_size = len(data)
         if not data:
-            return
+            return False
+        start = 0
+        if is_base and data[:5] == b"REDIS":
+            # an RDB base, or (a migrated Redis 6 file) an RDB preamble and then commands
+            preamble = name == self.filename
+            self.log.notice("Reading RDB preamble from AOF file..." if preamble
+                            else "Reading RDB base file on AOF loading...")
+            start = rdb_end(data)
+            try:
+                info = rdb.load_bytes(self.keyspace,
+                                      data if start == len(data) else data[:start]) or {}
+            except rdb.RdbError as exc:
+                self._fail(f"Bad file format reading the append only file {name} (RDB base "
+                           f"at offset {getattr(exc, 'offset', 0)}): "
+                           f"{getattr(exc, 'message', str(exc))}")
+            self._log_rdb_info(info)
+            if preamble:
+                self.log.notice("Reading the remaining AOF tail...")
+            if start == len(data):
+                return True
+        tail = data[start:] if start else data
         # one pass in the core: it runs the commands and says where and why it stopped
-        end, status, multi_at, unknown = self.core.replay(self.core.loading_client(), data)
+        end, status, multi_at, unknown = self.core.replay(self.core.loading_client(), tail)
+        end += start
+        if multi_at >= 0:
+            multi_at += start
         if status == "bad":
             self._fail(f"Bad file format reading the append only file {name} at offset {end}: "
                        f"make a backup of your AOF file, then use ./redis-check-aof --fix "
@@ -426,6 +497,7 @@ class AppendOnlyFile(ChildOwner):
             except OSError as exc:
                 self._fail(f"Error truncating the AOF file {name}: {exc.strerror}")
             self.log.warning(f"AOF {name} loaded anyway because aof-load-truncated is enabled")
+        return True
 
     # ----- running
     def start(self) -> None:
