@@ -27,6 +27,23 @@ cdef inline int ab_count(WBuf* w, char mark, long long v) except -1:
     return wb_put(w, b, n + 2)
 
 
+cdef int ab_write_all(WBuf* w, const char* s, size_t n) except -1:
+    """Write n bytes at s to w's file, past the buffer (which must be flushed)."""
+    cdef size_t done = 0
+    cdef ssize_t k
+    if not w.nocrc:
+        w.crc = crc64(w.crc, <const unsigned char*>s, n)
+    while done < n:
+        k = write(w.fd, s + done, n - done)
+        if k < 0:
+            if errno == EINTR:
+                continue
+            raise OSError(errno, os.strerror(errno))
+        done += <size_t>k
+    w.flushed += n
+    return 0
+
+
 cdef inline int ab_bulk(WBuf* w, const char* s, size_t n) except -1:
     """A bulk string: `$<n>\r\n<bytes>\r\n`."""
     cdef char b[LONG_STR_SIZE + 4]
@@ -35,6 +52,13 @@ cdef inline int ab_bulk(WBuf* w, const char* s, size_t n) except -1:
     h = 1 + ll2string(b + 1, <long long>n)
     b[h] = 13
     b[h + 1] = 10
+    if w.fd >= 0 and n >= FLUSH_AT:
+        # a big element goes straight to the file: the buffer stays small (the rewrite child's
+        # memory)
+        wb_put(w, b, h + 2)
+        wb_flush(w)
+        ab_write_all(w, s, n)
+        return wb_put(w, b"\r\n", 2)
     if w.cap - w.len < h + n + 4:         # header + CRLF, bytes, CRLF
         if w.fd >= 0 and w.len >= FLUSH_AT:
             wb_flush(w)
