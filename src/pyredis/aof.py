@@ -131,13 +131,13 @@ class Manifest:
                 raise ManifestError(f"Invalid AOF manifest file format (line {lineno})")
             if kind == BASE:
                 if m.base is not None:
-                    raise ManifestError("Found duplicate base file information")
+                    raise ManifestError(f"Found duplicate base file information (line {lineno})")
                 m.base = (name, seqn)
             elif kind == HISTORY:
                 m.history.append(name)
             else:
                 if seqn <= last_incr:
-                    raise ManifestError("Found a non-monotonic sequence number")
+                    raise ManifestError(f"Found a non-monotonic sequence number (line {lineno})")
                 last_incr = seqn
                 m.incrs.append((name, seqn))
         if m.base is None and not m.incrs:
