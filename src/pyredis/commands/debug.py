@@ -1,8 +1,9 @@
-"""DEBUG, behind `enable-debug-command` as in Redis 7.0. Only RELOAD is implemented: save the
-dataset to the RDB file, empty the keyspace and load the file back (the round trip tests and
-tools use)."""
+"""DEBUG, behind `enable-debug-command` as in Redis 7.0. Only RELOAD [MERGE] [NOFLUSH] [NOSAVE]
+is implemented: save the dataset to the RDB file, empty the keyspace and load the file back (the
+round trip tests and tools use)."""
 from fastresp import rdb
 from fastresp.core import Status
+from fastresp.keyspace import Keyspace
 
 from pyredis.commands.table import Group
 from pyredis.errors import CommandError
@@ -36,20 +37,77 @@ def debug(server, client, args):
 
 
 def debug_reload(server, options: list[bytes]):
-    """DEBUG RELOAD [NOSAVE]: save (unless NOSAVE), empty the keyspace, load the file."""
+    """DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE], as Redis 7.0: save the dataset to the RDB file
+    (unless NOSAVE), empty the keyspace (unless NOFLUSH) and load the file.
+
+    NOFLUSH loads on top of the current dataset: a key present in both is an error unless MERGE
+    is given, and then the loaded key replaces the one in memory (value and TTL). Redis 7.0 stops
+    the server on such a duplicate ("RDB has duplicated key"); pyredis logs the same line and
+    replies an error with the dataset unchanged. The file is read into a scratch keyspace first,
+    so a file that cannot be loaded leaves the dataset as it was when NOFLUSH is given (without
+    NOFLUSH the keyspace has been emptied, as in Redis)."""
     if any(opt not in RELOAD_OPTIONS for opt in options):
         raise CommandError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE "
                            "options.")
-    if b"merge" in options or b"noflush" in options:
-        raise CommandError("ERR DEBUG RELOAD MERGE and NOFLUSH are not supported by pyredis")
+    flush = b"noflush" not in options
+    merge = b"merge" in options
     if b"nosave" not in options:
         try:
             server.persistence.save()
         except SaveError:
             raise CommandError("ERR Error trying to save the DB") from None
-    server.keyspace.flushall()
+    path = server.config["dbfilename"]
+    ks = server.keyspace
     try:
-        rdb.load(server.keyspace, server.config["dbfilename"])
-    except (rdb.RdbError, OSError):
-        raise CommandError("ERR Error trying to load the RDB dump, check server logs.") from None
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        server.log.warning(f"Error trying to load the RDB dump {path}: {exc.strerror}")
+        if flush:
+            ks.flushall()
+        raise CommandError(LOAD_FAILED) from None
+    if flush:
+        ks.flushall()
+    else:
+        _clear_for_merge(server, data, merge)
+    try:
+        info = rdb.load_bytes(ks, data) or {}
+    except rdb.RdbError as exc:
+        server.log.warning(f"Error trying to load the RDB dump {path}: {exc}")
+        raise CommandError(LOAD_FAILED) from None
+    server.log.notice(f"Done loading RDB, keys loaded: {int(info.get('keys', 0))}, keys "
+                      f"expired: {int(info.get('expired_skipped', 0))}.")
+    server.log.warning("DB reloaded by DEBUG RELOAD")
     return Status("OK")
+
+
+LOAD_FAILED = "ERR Error trying to load the RDB dump"
+
+
+def _clear_for_merge(server, data: bytes, merge: bool) -> None:
+    """NOFLUSH: make room for the file's keys. Reads the file into a scratch keyspace (an
+    unreadable file or a duplicate without MERGE: error, nothing changed), then removes from the
+    dataset every key the file holds (MERGE: the loaded key wins; without MERGE only entries
+    that have already expired are left to remove)."""
+    ndbs = int(server.config["databases"])
+    scratch = Keyspace(ndbs)
+    try:
+        rdb.load_bytes(scratch, data)
+    except rdb.RdbError as exc:
+        server.log.warning(f"Error trying to load the RDB dump: {exc}")
+        raise CommandError(LOAD_FAILED) from None
+    ks = server.keyspace
+    try:
+        per_db = [(db, scratch.keys(db)) for db in range(ndbs)]
+    finally:
+        scratch.flushall()
+    if not merge:
+        for db, keys in per_db:
+            for key in keys:
+                if ks.exists(db, key):
+                    server.log.warning(f"RDB has duplicated key "
+                                       f"'{key.decode('utf-8', 'backslashreplace')}' in DB {db}")
+                    raise CommandError(LOAD_FAILED)
+    for db, keys in per_db:
+        for key in keys:
+            ks.delete(db, key)
