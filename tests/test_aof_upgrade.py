@@ -22,11 +22,15 @@ def resp(*cmds) -> bytes:
     return b"".join(support.encode(*c) for c in cmds)
 
 
-PLAIN = resp(("SELECT", "0"), ("SET", "s", "v"), ("RPUSH", "l", "a", "b", "c"),
-             ("HSET", "h", "f", "1"), ("SADD", "set", "1", "2"), ("ZADD", "z", "1.5", "m"),
-             ("PEXPIREAT", "s", str(int(time.time() * 1000) + 3_650_000)),
-             ("MULTI",), ("INCR", "n"), ("INCR", "n"), ("EXEC",),
-             ("SELECT", "3"), ("SET", "in3", "x"), ("DEL", "nosuch"))
+def plain() -> bytes:
+    """A Redis 6 style RESP file (its PEXPIREAT is an hour from now)."""
+    return resp(("SELECT", "0"), ("SET", "s", "v"), ("RPUSH", "l", "a", "b", "c"),
+                ("HSET", "h", "f", "1"), ("SADD", "set", "1", "2"), ("ZADD", "z", "1.5", "m"),
+                ("PEXPIREAT", "s", str(int(time.time() * 1000) + 3_650_000)),
+                ("MULTI",), ("INCR", "n"), ("INCR", "n"), ("EXEC",),
+                ("SELECT", "3"), ("SET", "in3", "x"), ("DEL", "nosuch"))
+
+
 TAIL = resp(("SELECT", "0"), ("SET", "tail", "t"), ("LPUSH", "rl", "z"), ("SELECT", "5"),
             ("SET", "in5", "y"))
 
@@ -158,9 +162,10 @@ def restart_both(runs, want):
 
 
 def test_plain_resp_file(tmp_path):
-    runs = both(tmp_path, PLAIN, "--appendonly", "yes")
+    content = plain()
+    runs = both(tmp_path, content, "--appendonly", "yes")
     try:
-        want = check_migrated(runs, len(PLAIN))
+        want = check_migrated(runs, len(content))
         assert want[(0, b"n")] == (b"string", b"2", -1)
         assert want[(3, b"in3")] == (b"string", b"x", -1)
         assert want[(0, b"s")][2] == 36
@@ -210,22 +215,22 @@ def test_empty_file(tmp_path):
 
 def test_torn_old_file_is_truncated(tmp_path):
     """The migrated file is the only one of the set, so a torn tail is truncated as usual."""
-    torn = PLAIN + support.encode("SET", "torn", "value")[:-4]
+    torn = plain() + support.encode("SET", "torn", "value")[:-4]
     runs = both(tmp_path, torn, "--appendonly", "yes")
     try:
-        want = check_migrated(runs, len(PLAIN))
+        want = check_migrated(runs, len(plain()))
         assert (0, b"torn") not in want
     finally:
         stop_all(runs)
 
 
 def test_appendonly_no_ignores_the_old_file(tmp_path):
-    runs = both(tmp_path, PLAIN, "--appendonly", "no")
+    runs = both(tmp_path, plain(), "--appendonly", "no")
     try:
         for srv, err, d in runs.values():
             assert srv is not None, err
             assert dataset(srv) == {}
-            assert files(d) == {"appendonly.aof": len(PLAIN)}
+            assert files(d) == {"appendonly.aof": len(plain())}
             assert "migrated" not in srv.log()
     finally:
         stop_all(runs)
@@ -233,10 +238,10 @@ def test_appendonly_no_ignores_the_old_file(tmp_path):
 
 def test_empty_appendonlydir(tmp_path):
     """An AOF directory without a manifest does not stop the migration."""
-    runs = both(tmp_path, PLAIN, "--appendonly", "yes",
+    runs = both(tmp_path, plain(), "--appendonly", "yes",
                 setup=lambda d: (d / "appendonlydir").mkdir())
     try:
-        check_migrated(runs, len(PLAIN))
+        check_migrated(runs, len(plain()))
     finally:
         stop_all(runs)
 
@@ -248,9 +253,9 @@ def test_interrupted_migration_is_finished(tmp_path):
         (d / "appendonlydir").mkdir()
         (d / "appendonlydir" / "appendonly.aof.manifest").write_text(
             "file appendonly.aof seq 1 type b\n")
-    runs = both(tmp_path, PLAIN, "--appendonly", "yes", setup=setup)
+    runs = both(tmp_path, plain(), "--appendonly", "yes", setup=setup)
     try:
-        want = check_migrated(runs, len(PLAIN))
+        want = check_migrated(runs, len(plain()))
         assert (0, b"l") in want
     finally:
         stop_all(runs)
@@ -274,14 +279,14 @@ def test_existing_set_wins_over_an_old_file(tmp_path):
         (d / "appendonlydir").mkdir()
         for name, data in aofdir.items():
             (d / "appendonlydir" / name).write_bytes(data)
-    runs = both(tmp_path, PLAIN, "--appendonly", "yes", setup=setup)
+    runs = both(tmp_path, plain(), "--appendonly", "yes", setup=setup)
     try:
         sets = []
         for srv, err, d in runs.values():
             assert srv is not None, err
             assert dataset(srv) == {(0, b"from-set"): (b"string", b"1", -1)}
             f = files(d)
-            assert f["appendonly.aof"] == len(PLAIN)
+            assert f["appendonly.aof"] == len(plain())
             sets.append(sorted(f))
             assert "migrated" not in srv.log()
         assert sets[0] == sets[1]
