@@ -196,11 +196,13 @@ def test_unknown_command_refuses_start(tmp_path):
 def test_check_aof_finds_and_fixes(tmp_path):
     incr, good = _torn_set(tmp_path)
     man = str(tmp_path / "appendonlydir" / "appendonly.aof.manifest")
-    run = lambda *a: subprocess.run([sys.executable, "-m", "pyredis.check_aof", *a],
-                                    capture_output=True, text=True)
+    run = lambda *a, answer="": subprocess.run([sys.executable, "-m", "pyredis.check_aof", *a],
+                                               capture_output=True, text=True, input=answer)
     r = run(man)
     assert r.returncode == 1 and f"ok_up_to={good}," in r.stdout and "not valid" in r.stdout
-    r = run("--fix", man)
+    r = run("--fix", man)                       # no answer to the prompt: nothing is cut
+    assert r.returncode == 1 and "Aborting..." in r.stdout and incr.stat().st_size > good
+    r = run("--fix", man, answer="y\n")
     assert r.returncode == 0 and "Successfully truncated" in r.stdout
     assert incr.stat().st_size == good
     assert run(man).returncode == 0

@@ -283,7 +283,6 @@ class AppendOnlyFile(ChildOwner):
         self.rewrites = 0
         self.consecutive_failures = 0
         self.last_cow_size = 0
-        self.loading = False
 
     # ----- names
     @property
@@ -344,7 +343,7 @@ class AppendOnlyFile(ChildOwner):
         except AofLoadError:
             return False
         finally:
-            self.loading = False
+            self.server.loading.end()
         self.keyspace.dirty = 0
         return True
 
@@ -366,13 +365,16 @@ class AppendOnlyFile(ChildOwner):
             if not os.path.exists(self.path(name)):
                 self._fail(f"The AOF file {name} doesn't exist")
         started = time.monotonic()
-        self.loading = True
         self.base_size = 0
         files = m.files()
+        self.loaded_before = 0           # bytes of the files already loaded (progress)
+        self.server.loading.start(sum(os.path.getsize(self.path(n)) for n in files))
         for idx, name in enumerate(files):
             is_base = m.base is not None and idx == 0
             t0 = time.monotonic()
-            if self._load_file(name, is_base=is_base, last=idx == len(files) - 1):
+            loaded = self._load_file(name, is_base=is_base, last=idx == len(files) - 1)
+            self.loaded_before += os.path.getsize(self.path(name))
+            if loaded:
                 kind = "base" if is_base else "incr"
                 self.log.notice(f"DB loaded from {kind} file {name}: "
                                 f"{time.monotonic() - t0:.3f} seconds")
@@ -463,7 +465,10 @@ class AppendOnlyFile(ChildOwner):
                 return True
         tail = data[start:] if start else data
         # one pass in the core: it runs the commands and says where and why it stopped
-        end, status, multi_at, unknown = self.core.replay(self.core.loading_client(), tail)
+        done = self.loaded_before + start
+        end, status, multi_at, unknown = self.core.replay(
+            self.core.loading_client(), tail,
+            lambda at: self.server.loading.progress(done + at))
         end += start
         if multi_at >= 0:
             multi_at += start
@@ -552,12 +557,16 @@ class AppendOnlyFile(ChildOwner):
             os.close(old)
 
     def _write_base(self, path: str) -> None:
-        """The dataset as a base file (an RDB; written in place, fsynced)."""
-        aux = rdb.default_aux()
-        aux[b"used-mem"] = str(heap_in_use()).encode()
-        aux[b"aof-base"] = b"1"
-        rdb.save(self.keyspace, path, compress=self.config["rdbcompression"],
-                 checksum=self.config["rdbchecksum"], aux=aux)
+        """The dataset as a base file, written in place and fsynced: an RDB, or with
+        aof-use-rdb-preamble no, commands (SET, RPUSH/SADD/ZADD/HMSET, PEXPIREAT)."""
+        if self.config["aof-use-rdb-preamble"]:
+            aux = rdb.default_aux()
+            aux[b"used-mem"] = str(heap_in_use()).encode()
+            aux[b"aof-base"] = b"1"
+            rdb.save(self.keyspace, path, compress=self.config["rdbcompression"],
+                     checksum=self.config["rdbchecksum"], aux=aux)
+        else:
+            rdb.save_aof(self.keyspace, path, timestamp=self.config["aof-timestamp-enabled"])
         fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)

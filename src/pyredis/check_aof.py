@@ -14,9 +14,8 @@ across the files of a manifest, a MULTI without its EXEC cuts at the MULTI, `#` 
 
 --fix truncates the file at ok_up_to (for a manifest only the last file may be cut: "Failed to
 truncate AOF <f> because it is not the last file"). It asks `Continue? [y/N]:` as Redis does; an
-answer starting with y or Y goes ahead, any other answer aborts ("Aborting...", exit 1). One
-difference: when standard input is already at its end (no answer at all, e.g. /dev/null in a
-script) pyredis goes ahead where redis-check-aof aborts.
+answer starting with y or Y goes ahead, any other answer (no answer at all included, e.g.
+/dev/null in a script) aborts ("Aborting...", exit 1).
 
 Known differences in the detail of messages: the per-field lines of the RDB check (`AUX FIELD`,
 `Selecting DB ID`) are not printed, and where Redis prints bytes that lie past the end of the line
@@ -208,8 +207,6 @@ def answer_yes(out) -> bool:
         line = sys.stdin.readline()
     except (OSError, ValueError):
         line = ""
-    if line == "":
-        return True             # no answer at all (see the module docstring)
     return line[:1] in ("y", "Y")
 
 

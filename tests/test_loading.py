@@ -1,0 +1,90 @@
+"""Clients during start-up loading: the server listens first, and while a large AOF loads it
+answers between chunks of the file, -LOADING for commands that cannot run yet and INFO with
+`loading:1` and the loading_* fields, as redis-server 7.0 does; then it serves the full dataset."""
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+
+from tests import support
+
+COMMANDS = 600_000
+
+
+def big_aof_dir(d) -> None:
+    """An AOF set of one incr file with COMMANDS SETs (about 35 MB)."""
+    aofdir = d / "appendonlydir"
+    aofdir.mkdir()
+    rec = b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"
+    with open(aofdir / "appendonly.aof.1.incr.aof", "wb") as f:
+        chunk = []
+        for i in range(COMMANDS):
+            k, v = b"key:%d" % i, b"value-%d" % i
+            chunk.append(rec % (len(k), k, len(v), v))
+            if len(chunk) == 10000:
+                f.write(b"".join(chunk))
+                chunk = []
+        f.write(b"".join(chunk))
+    (aofdir / "appendonly.aof.manifest").write_text(
+        "file appendonly.aof.1.incr.aof seq 1 type i\n")
+
+
+def ask(port, *commands) -> list[bytes]:
+    """Send commands on a fresh connection; the raw reply of each (a RESP bulk read whole)."""
+    with support.RawClient(port, timeout=10) as c:
+        c.send(b"".join(support.encode(*cmd) for cmd in commands))
+        return [c.read_reply() for _ in commands]
+
+
+def watch_loading(kind, d) -> dict:
+    command = support.pyredis_command() if kind == "pyredis" else [support.redis_server_path()]
+    srv = support.ServerProcess(command, ("--appendonly", "yes", "--dir", str(d)))
+    srv.proc = subprocess.Popen(srv.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                cwd=srv.dir)
+    seen = {"loading_replies": set(), "info_loading": [], "pong_after": None}
+    started = time.time()
+    try:
+        while time.time() - started < 60:
+            assert srv.proc.poll() is None, srv.output()
+            try:
+                ping, info, dbsize = ask(srv.port, ("PING",), ("INFO", "persistence"),
+                                         ("DBSIZE",))
+            except (OSError, support.ConnectionClosed):
+                time.sleep(0.005)
+                continue
+            fields = dict(line.split(":", 1) for line in info.decode().split("\r\n")
+                          if ":" in line and not line.startswith(("$", "#")))
+            if ping == b"+PONG\r\n":
+                seen["pong_after"] = time.time() - started
+                seen["dbsize"] = dbsize
+                seen["final_loading"] = fields.get("loading")
+                break
+            seen["loading_replies"].add((ping, dbsize))
+            seen["info_loading"].append(fields)
+            time.sleep(0.02)
+    finally:
+        srv.stop()
+    return seen
+
+
+@pytest.mark.parametrize("kind", ["pyredis", "redis"])
+def test_clients_during_aof_loading(tmp_path, kind):
+    if kind == "redis" and support.redis_server_path() is None:
+        pytest.skip("no redis-server")
+    big_aof_dir(tmp_path)
+    seen = watch_loading(kind, tmp_path)
+    assert seen["pong_after"] is not None, "never answered PONG"
+    assert seen["dbsize"] == b":%d\r\n" % COMMANDS
+    assert seen["final_loading"] == "0"
+    loading_error = b"-LOADING Redis is loading the dataset in memory\r\n"
+    assert seen["loading_replies"] == {(loading_error, loading_error)}, seen["loading_replies"]
+    assert seen["info_loading"], "INFO never showed the load in progress"
+    for fields in seen["info_loading"]:
+        assert fields["loading"] == "1"
+        total = int(fields["loading_total_bytes"])
+        assert total == os.path.getsize(tmp_path / "appendonlydir" / "appendonly.aof.1.incr.aof")
+        assert 0 <= int(fields["loading_loaded_bytes"]) <= total
+        assert 0.0 <= float(fields["loading_loaded_perc"]) <= 100.0
+        assert {"loading_start_time", "loading_eta_seconds", "async_loading"} <= set(fields)
