@@ -1,5 +1,5 @@
-"""Clients during start-up loading: the server listens first, and while a large AOF loads it
-answers between chunks of the file, -LOADING for commands that cannot run yet and INFO with
+"""Clients during start-up loading: the server listens first, and while a large AOF or RDB loads
+it answers between chunks of the file, -LOADING for commands that cannot run yet and INFO with
 `loading:1` and the loading_* fields, as redis-server 7.0 does; then it serves the full dataset."""
 import os
 import socket
@@ -31,6 +31,21 @@ def big_aof_dir(d) -> None:
         "file appendonly.aof.1.incr.aof seq 1 type i\n")
 
 
+def big_rdb_dir(d) -> None:
+    """dump.rdb with COMMANDS keys, saved by pyredis."""
+    srv = support.start_pyredis()
+    try:
+        c = srv.client()
+        p = c.pipeline(transaction=False)
+        for first in range(0, COMMANDS, 2000):
+            p.mset({f"key:{i}": f"value-{i}" for i in range(first, min(first + 2000, COMMANDS))})
+        p.execute()
+        c.save()
+        os.replace(os.path.join(srv.dir, "dump.rdb"), d / "dump.rdb")
+    finally:
+        srv.stop()
+
+
 def ask(port, *commands) -> list[bytes]:
     """Send commands on a fresh connection; the raw reply of each (a RESP bulk read whole)."""
     with support.RawClient(port, timeout=10) as c:
@@ -38,9 +53,9 @@ def ask(port, *commands) -> list[bytes]:
         return [c.read_reply() for _ in commands]
 
 
-def watch_loading(kind, d) -> dict:
+def watch_loading(kind, d, appendonly) -> dict:
     command = support.pyredis_command() if kind == "pyredis" else [support.redis_server_path()]
-    srv = support.ServerProcess(command, ("--appendonly", "yes", "--dir", str(d)))
+    srv = support.ServerProcess(command, ("--appendonly", appendonly, "--dir", str(d)))
     srv.proc = subprocess.Popen(srv.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 cwd=srv.dir)
     seen = {"loading_replies": set(), "info_loading": [], "pong_after": None}
@@ -70,11 +85,17 @@ def watch_loading(kind, d) -> dict:
 
 
 @pytest.mark.parametrize("kind", ["pyredis", "redis"])
-def test_clients_during_aof_loading(tmp_path, kind):
+@pytest.mark.parametrize("source", ["aof", "rdb"])
+def test_clients_during_loading(tmp_path, kind, source):
     if kind == "redis" and support.redis_server_path() is None:
         pytest.skip("no redis-server")
-    big_aof_dir(tmp_path)
-    seen = watch_loading(kind, tmp_path)
+    if source == "aof":
+        big_aof_dir(tmp_path)
+        path = tmp_path / "appendonlydir" / "appendonly.aof.1.incr.aof"
+    else:
+        big_rdb_dir(tmp_path)
+        path = tmp_path / "dump.rdb"
+    seen = watch_loading(kind, tmp_path, "yes" if source == "aof" else "no")
     assert seen["pong_after"] is not None, "never answered PONG"
     assert seen["dbsize"] == b":%d\r\n" % COMMANDS
     assert seen["final_loading"] == "0"
@@ -84,7 +105,7 @@ def test_clients_during_aof_loading(tmp_path, kind):
     for fields in seen["info_loading"]:
         assert fields["loading"] == "1"
         total = int(fields["loading_total_bytes"])
-        assert total == os.path.getsize(tmp_path / "appendonlydir" / "appendonly.aof.1.incr.aof")
+        assert total == os.path.getsize(path)
         assert 0 <= int(fields["loading_loaded_bytes"]) <= total
         assert 0.0 <= float(fields["loading_loaded_perc"]) <= 100.0
         assert {"loading_start_time", "loading_eta_seconds", "async_loading"} <= set(fields)

@@ -1462,8 +1462,14 @@ def save(Keyspace ks, str path, bint compress=True, bint checksum=True, dict aux
 include "aofbase.pxi"
 
 
-cdef dict load_buffer(Keyspace ks, const unsigned char* p, size_t n):
+cdef size_t LOAD_PROGRESS_BYTES = 2 * 1024 * 1024    # Redis's loading-process-events-interval-bytes
+
+
+cdef dict load_buffer(Keyspace ks, const unsigned char* p, size_t n, object progress=None):
+    """progress(offset), when given, is called about every LOAD_PROGRESS_BYTES (a loading
+    server answers its clients there)."""
     cdef Reader r
+    cdef size_t next_progress = LOAD_PROGRESS_BYTES
     cdef int op, rtype
     cdef int dbi = 0
     cdef Db* db = ks.db(0)
@@ -1577,6 +1583,9 @@ cdef dict load_buffer(Keyspace ks, const unsigned char* p, size_t n):
             expire = -1
             idle = -1
             freq = -1
+            if progress is not None and r.pos >= next_progress:
+                progress(r.pos)
+                next_progress = r.pos + LOAD_PROGRESS_BYTES
         if ver >= 5:
             need(&r, 8)
             memcpy(&stored, r.p + r.pos, 8)
@@ -1596,16 +1605,17 @@ cdef dict load_buffer(Keyspace ks, const unsigned char* p, size_t n):
             "rdb_version": ver}
 
 
-def load_bytes(Keyspace ks, bytes data):
-    """Load an RDB image into an empty keyspace; RdbError (keyspace left empty) on any problem."""
+def load_bytes(Keyspace ks, bytes data, progress=None):
+    """Load an RDB image into an empty keyspace; RdbError (keyspace left empty) on any problem.
+    progress(offset) is called about every 2 MB when given."""
     return load_buffer(ks, <const unsigned char*>PyBytes_AS_STRING(data),
-                       <size_t>PyBytes_GET_SIZE(data))
+                       <size_t>PyBytes_GET_SIZE(data), progress)
 
 
-def load(Keyspace ks, str path):
+def load(Keyspace ks, str path, progress=None):
     """Load the RDB file at path into an empty keyspace. Returns {"aux": {...}, "keys": n,
     "expired_skipped": n, "empty_skipped": n, "rdb_version": v}; raises RdbError, leaving the
-    keyspace empty, on any problem."""
+    keyspace empty, on any problem. progress(offset) is called about every 2 MB when given."""
     with open(path, "rb") as f:
         data = f.read()
-    return load_bytes(ks, data)
+    return load_bytes(ks, data, progress)

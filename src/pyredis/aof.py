@@ -453,7 +453,9 @@ class AppendOnlyFile(ChildOwner):
             start = rdb_end(data)
             try:
                 info = rdb.load_bytes(self.keyspace,
-                                      data if start == len(data) else data[:start]) or {}
+                                      data if start == len(data) else data[:start],
+                                      lambda at: self.server.loading.progress(
+                                          self.loaded_before + at)) or {}
             except rdb.RdbError as exc:
                 self._fail(f"Bad file format reading the append only file {name} (RDB base "
                            f"at offset {getattr(exc, 'offset', 0)}): "

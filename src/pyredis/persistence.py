@@ -273,7 +273,7 @@ class Persistence(ChildOwner):
         started = time.monotonic()
         self.server.loading.start(os.path.getsize(path))
         try:
-            info = rdb.load(self.keyspace, path) or {}
+            info = rdb.load(self.keyspace, path, self.server.loading.progress) or {}
         except rdb.RdbError as exc:
             message = getattr(exc, "message", str(exc))
             self.log.warning(f"Internal error in RDB reading offset {getattr(exc, 'offset', 0)}"
