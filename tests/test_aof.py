@@ -304,3 +304,57 @@ def test_timestamp_annotations_as_redis(tmp_path):
             assert c.execute_command("SELECT", 2) and c.get("b") == b"1"
         finally:
             s.stop()
+
+
+def _auto_rewrites(kind, d) -> list:
+    """aof_rewrites after each step of a growth script with auto-aof-rewrite-min-size 100kb
+    and auto-aof-rewrite-percentage 100 (then 0 = off)."""
+    s = start(kind, d, "--auto-aof-rewrite-min-size", "100kb",
+              "--auto-aof-rewrite-percentage", "100")
+    try:
+        c = s.client()
+        value = "x" * 1000
+        seen = []
+
+        def write(first, n):
+            p = c.pipeline(transaction=False)
+            for i in range(first, first + n):
+                p.set(f"k:{i}", value)
+            p.execute()
+
+        def settle(expected_at_least):
+            deadline = time.time() + 5
+            while True:
+                info = c.info("persistence")
+                done = (info["aof_rewrites"] >= expected_at_least and
+                        not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"])
+                if done or time.time() > deadline:
+                    break
+                time.sleep(0.05)
+            time.sleep(0.3)          # a cron tick or three: nothing else starts
+            seen.append(c.info("persistence")["aof_rewrites"])
+
+        write(0, 50)                 # ~53 KB: under the minimum size
+        settle(0)
+        write(50, 100)               # past 100 KB, far past 100% of the tiny first base
+        settle(1)
+        write(150, 80)               # base now ~150 KB; +80 KB is under 100% growth
+        settle(1)
+        write(230, 120)              # now over 100% growth of the base
+        settle(2)
+        c.config_set("auto-aof-rewrite-percentage", 0)
+        write(350, 600)              # off: no rewrite however much it grows
+        settle(2)
+        assert "Starting automatic rewriting of AOF on" in s.log()
+        return seen
+    finally:
+        s.stop()
+
+
+@NEEDS_REDIS
+def test_auto_rewrite_on_growth_as_redis(tmp_path):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "r").mkdir()
+    ours = _auto_rewrites("pyredis", tmp_path / "p")
+    assert ours == [0, 1, 1, 2, 2]
+    assert ours == _auto_rewrites("redis", tmp_path / "r")
