@@ -185,6 +185,21 @@ def test_corrupt_middle_and_bad_manifest_refuse_start(tmp_path):
     assert "manifest" in str(e.value)
 
 
+@NEEDS_REDIS
+def test_missing_file_in_manifest_refuses_start_as_redis(tmp_path):
+    aofdir = tmp_path / "appendonlydir"
+    aofdir.mkdir()
+    (aofdir / "appendonly.aof.manifest").write_text(
+        "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n")
+    (aofdir / "appendonly.aof.1.incr.aof").write_bytes(b"")
+    line = ("Unable to obtain the AOF file appendonly.aof.1.base.rdb length. stat: No such file "
+            "or directory")
+    for kind in ("pyredis", "redis"):
+        with pytest.raises(RuntimeError) as e:
+            start(kind, tmp_path)
+        assert line in str(e.value), kind
+
+
 def test_unknown_command_refuses_start(tmp_path):
     incr, good = _torn_set(tmp_path)
     incr.write_bytes(incr.read_bytes()[:good] + support.encode("NOSUCHCMD", "x"))

@@ -58,7 +58,7 @@ FILES = {BASE: BASE_CMDS, INCR1: INCR1_CMDS, INCR2: INCR2_CMDS}
 UNKNOWN = support.encode("FOOBARCMD", "x")
 
 REASONS = ["Bad file format", "Unexpected end of file", "Unknown command", "manifest",
-           "doesn't exist", "Invalid", "Found", "Fatal error", "not valid"]
+           "Unable to obtain the AOF file", "Invalid", "Found", "Fatal error", "not valid"]
 CASES = 200
 PARTS = 4
 START_TIMEOUT = 5.0

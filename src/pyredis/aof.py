@@ -363,7 +363,8 @@ class AppendOnlyFile(ChildOwner):
         self.manifest = m
         for name in m.files():
             if not os.path.exists(self.path(name)):
-                self._fail(f"The AOF file {name} doesn't exist")
+                self._fail(f"Unable to obtain the AOF file {name} length. stat: No such file "
+                           f"or directory")
         started = time.monotonic()
         self.base_size = 0
         files = m.files()
