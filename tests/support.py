@@ -298,6 +298,38 @@ def same_keyspace(d: Differential) -> dict:
 # Many raw connections at once
 # ---------------------------------------------------------------------------------------------
 
+def value_of(c, key, exact_scores: bool = False) -> tuple:
+    """(type, value) of a key through a redis-py client, in a form two servers' datasets can
+    be compared in: sets sorted, hashes as sorted (field, value) pairs, sorted sets with their
+    scores (as the server printed them with exact_scores)."""
+    t = c.type(key)
+    if t == b"string":
+        return t, c.get(key)
+    if t == b"list":
+        return t, c.lrange(key, 0, -1)
+    if t == b"hash":
+        return t, sorted(c.hgetall(key).items())
+    if t == b"set":
+        return t, sorted(c.smembers(key))
+    if t == b"zset":
+        if exact_scores:
+            return t, c.zrange(key, 0, -1, withscores=True, score_cast_func=bytes)
+        return t, c.zrange(key, 0, -1, withscores=True)
+    return t, None
+
+
+def dataset(c, dbs=range(16), extra=None, exact_scores: bool = False) -> dict:
+    """{(db, key): (type, value, *extra(c, key))} of every key in the databases dbs (the client
+    is left on database 0); extra adds what a test compares too (TTLs, encodings)."""
+    out = {}
+    for db in dbs:
+        c.execute_command("SELECT", db)
+        for k in c.scan_iter(count=1000):
+            out[(db, k)] = value_of(c, k, exact_scores) + (tuple(extra(c, k)) if extra else ())
+    c.execute_command("SELECT", 0)
+    return out
+
+
 def ping_ok(port: int, timeout: float = 1.0) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:

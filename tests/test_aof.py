@@ -36,19 +36,13 @@ def fill(c):
     c.execute_command("SELECT", 0)
 
 
+def _ttl_bucket(c, k):
+    ttl = c.pttl(k)
+    return (ttl if ttl < 0 else ("ttl", ttl // 100000),)
+
+
 def dataset(c):
-    out = {}
-    for db in (0, 2):
-        c.execute_command("SELECT", db)
-        for k in c.keys("*"):
-            t = c.type(k)
-            val = {b"string": lambda: c.get(k), b"list": lambda: c.lrange(k, 0, -1),
-                   b"hash": lambda: c.hgetall(k), b"set": lambda: sorted(c.smembers(k)),
-                   b"zset": lambda: c.zrange(k, 0, -1, withscores=True)}[t]()
-            ttl = c.pttl(k)
-            out[(db, k)] = (t, val, ttl if ttl < 0 else ("ttl", ttl // 100000))
-    c.execute_command("SELECT", 0)
-    return out
+    return support.dataset(c, dbs=(0, 2), extra=_ttl_bucket)
 
 
 def test_restart_after_kill9_and_shutdown(tmp_path):

@@ -3,10 +3,9 @@ SELECT, SET, RPUSH / SADD / ZADD / HMSET (64 elements a command) and PEXPIREAT, 
 7.0.15 writes it. Checked against redis-server's own base file for the same dataset, loaded both
 ways between the two servers, and through pyredis-check-aof / redis-check-aof.
 
-The writer itself (fastresp.rdb.save_aof / save_aof_bytes) is tested in process; the tests marked
-NEEDS_SWITCH need pyredis.aof's _write_base to call it when aof-use-rdb-preamble is no.
+The writer itself (fastresp.rdb.save_aof / save_aof_bytes) is tested in process, and through the
+server's BGREWRITEAOF, first base and CONFIG SET appendonly yes.
 """
-import inspect
 import os
 import shutil
 import signal
@@ -22,14 +21,6 @@ from tests import support
 
 NEEDS_REDIS = pytest.mark.skipif(support.redis_server_path() is None, reason="no redis-server")
 
-
-def _switched() -> bool:
-    from pyredis import aof
-    return "save_aof" in inspect.getsource(aof.AppendOnlyFile._write_base)
-
-
-NEEDS_SWITCH = pytest.mark.skipif(not _switched(),
-                                  reason="pyredis.aof._write_base does not call rdb.save_aof yet")
 
 PER_CMD = 64
 DBS = (0, 2, 15)
@@ -88,25 +79,9 @@ def fill(c, when_ms: int) -> None:
 
 def dataset(c) -> dict:
     """(db, key) -> (type, value, absolute expiry ms, encoding)."""
-    out = {}
-    for db in DBS:
-        c.execute_command("SELECT", db)
-        for k in c.keys("*"):
-            t = c.type(k)
-            if t == b"string":
-                val = c.get(k)
-            elif t == b"list":
-                val = c.lrange(k, 0, -1)
-            elif t == b"hash":
-                val = sorted(c.hgetall(k).items())
-            elif t == b"set":
-                val = sorted(c.smembers(k))
-            else:
-                val = c.zrange(k, 0, -1, withscores=True, score_cast_func=bytes)
-            out[(db, k)] = (t, val, c.execute_command("PEXPIRETIME", k),
-                            c.object("encoding", k))
-    c.execute_command("SELECT", 0)
-    return out
+    return support.dataset(c, dbs=DBS, exact_scores=True,
+                           extra=lambda c, k: (c.execute_command("PEXPIRETIME", k),
+                                               c.object("encoding", k)))
 
 
 # ----- reading a base file -------------------------------------------------------------------
@@ -371,7 +346,6 @@ def test_a_million_keys_in_a_few_seconds(tmp_path):
 
 # ----- through the server (needs the _write_base switch) ------------------------------------
 
-@NEEDS_SWITCH
 def test_rewrite_writes_commands_and_restart_after_kill9(tmp_path):
     srv = start("pyredis", tmp_path)
     try:
@@ -396,7 +370,6 @@ def test_rewrite_writes_commands_and_restart_after_kill9(tmp_path):
         srv.stop()
 
 
-@NEEDS_SWITCH
 def test_timestamp_annotation_and_first_base(tmp_path):
     """aof-timestamp-enabled yes: the base starts with #TS:<seconds>; the first start's base
     is a (commands) .base.aof too, and loads."""
@@ -420,7 +393,6 @@ def test_timestamp_annotation_and_first_base(tmp_path):
         srv.stop()
 
 
-@NEEDS_SWITCH
 def test_config_set_appendonly_writes_a_commands_base(tmp_path):
     srv = support.start_pyredis("--dir", str(tmp_path), "--aof-use-rdb-preamble", "no")
     try:
@@ -440,7 +412,6 @@ def test_config_set_appendonly_writes_a_commands_base(tmp_path):
         srv.stop()
 
 
-@NEEDS_SWITCH
 @NEEDS_REDIS
 def test_interop_both_ways_and_check_aof(tmp_path):
     """Each server rewrites the same dataset with preamble no; both bases hold the same

@@ -49,18 +49,11 @@ def try_start(kind, d, *extra):
 
 def dataset(srv):
     c = srv.client()
-    out = {}
-    for db in range(16):
-        c.execute_command("SELECT", db)
-        for k in c.keys("*"):
-            t = c.type(k)
-            val = {b"string": lambda: c.get(k), b"list": lambda: c.lrange(k, 0, -1),
-                   b"hash": lambda: c.hgetall(k), b"set": lambda: sorted(c.smembers(k)),
-                   b"zset": lambda: c.zrange(k, 0, -1, withscores=True)}[t]()
-            ttl = c.ttl(k)
-            out[(db, k)] = (t, val, ttl if ttl < 0 else ttl // 100)
-    c.close()
-    return out
+    try:
+        return support.dataset(c, extra=lambda c, k: (c.ttl(k) if c.ttl(k) < 0 else
+                                                      c.ttl(k) // 100,))
+    finally:
+        c.close()
 
 
 def files(d):

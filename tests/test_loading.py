@@ -2,7 +2,6 @@
 it answers between chunks of the file, -LOADING for commands that cannot run yet and INFO with
 `loading:1` and the loading_* fields, as redis-server 7.0 does; then it serves the full dataset."""
 import os
-import socket
 import subprocess
 import time
 

@@ -45,24 +45,11 @@ def populate(c):
 def dataset(port):
     """{(db, key): (type, value, has_ttl)} of a server."""
     import redis
-    out = {}
-    for db in range(16):
-        c = redis.Redis(port=port, db=db)
-        for key in c.scan_iter(count=1000):
-            kind = c.type(key).decode()
-            if kind == "string":
-                value = c.get(key)
-            elif kind == "list":
-                value = c.lrange(key, 0, -1)
-            elif kind == "hash":
-                value = c.hgetall(key)
-            elif kind == "set":
-                value = sorted(c.smembers(key))
-            else:
-                value = c.zrange(key, 0, -1, withscores=True)
-            out[(db, key)] = (kind, value, c.pttl(key) > 0)
+    c = redis.Redis(port=port)
+    try:
+        return support.dataset(c, extra=lambda c, k: (c.pttl(k) > 0,))
+    finally:
         c.close()
-    return out
 
 
 def copy_dump(src, dst, name="dump.rdb"):

@@ -68,18 +68,7 @@ def dataset(port: int) -> dict:
     """Every key of db 0 with its type and value."""
     r = redis.Redis(port=port, protocol=2)
     try:
-        out = {}
-        for k in r.keys("*"):
-            t = r.type(k)
-            if t == b"string":
-                out[k] = (t, r.get(k))
-            elif t == b"list":
-                out[k] = (t, r.lrange(k, 0, -1))
-            elif t == b"hash":
-                out[k] = (t, r.hgetall(k))
-            else:
-                out[k] = (t, None)
-        return out
+        return support.dataset(r, dbs=(0,))
     finally:
         r.close()
 
