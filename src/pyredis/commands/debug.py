@@ -49,6 +49,8 @@ def debug_reload(server, options: list[bytes]):
     if any(opt not in RELOAD_OPTIONS for opt in options):
         raise CommandError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE "
                            "options.")
+    if server.loading.active:        # not in the middle of the start-up load
+        raise CommandError("LOADING Redis is loading the dataset in memory")
     flush = b"noflush" not in options
     merge = b"merge" in options
     if b"nosave" not in options:
