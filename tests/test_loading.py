@@ -108,3 +108,39 @@ def test_clients_during_loading(tmp_path, kind, source):
         assert 0 <= int(fields["loading_loaded_bytes"]) <= total
         assert 0.0 <= float(fields["loading_loaded_perc"]) <= 100.0
         assert {"loading_start_time", "loading_eta_seconds", "async_loading"} <= set(fields)
+
+
+@pytest.mark.parametrize("kind", ["pyredis", "redis"])
+def test_shutdown_during_loading_exits_without_saving(tmp_path, kind):
+    """SHUTDOWN from a client served while the AOF loads: the server stops loading and exits 0,
+    and does not save the half-loaded dataset even with save points set."""
+    if kind == "redis" and support.redis_server_path() is None:
+        pytest.skip("no redis-server")
+    big_aof_dir(tmp_path)
+    incr = tmp_path / "appendonlydir" / "appendonly.aof.1.incr.aof"
+    size = incr.stat().st_size
+    command = support.pyredis_command() if kind == "pyredis" else [support.redis_server_path()]
+    srv = support.ServerProcess(command, ("--appendonly", "yes", "--dir", str(tmp_path),
+                                          "--save", "3600 1"))
+    srv.proc = subprocess.Popen(srv.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                cwd=srv.dir)
+    try:
+        deadline = time.time() + 30
+        while True:
+            assert time.time() < deadline, "never saw the load in progress"
+            try:
+                if ask(srv.port, ("PING",)) == [b"-LOADING Redis is loading the dataset in "
+                                                 b"memory\r\n"]:
+                    break
+            except (OSError, support.ConnectionClosed):
+                pass
+            time.sleep(0.002)
+        try:
+            ask(srv.port, ("SHUTDOWN",))
+        except (OSError, support.ConnectionClosed):
+            pass                            # the connection closes as the server exits
+        assert srv.proc.wait(10) == 0
+        assert not (tmp_path / "dump.rdb").exists()
+        assert incr.stat().st_size == size
+    finally:
+        srv.stop()

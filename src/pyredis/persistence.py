@@ -37,13 +37,18 @@ def fsync_dir(path: str) -> None:
         os.close(fd)
 
 
+class LoadingAborted(Exception):
+    """SHUTDOWN came from a client served during the start-up load: stop loading, exit."""
+
+
 class Loading:
     """A dataset loading at start-up (the RDB, or the AOF's files): INFO's loading fields, and
     the clients served between chunks of the file, who get -LOADING for what they cannot run
-    yet (Redis's processEventsWhileBlocked)."""
+    yet (Redis's processEventsWhileBlocked). should_stop() says a SHUTDOWN was accepted."""
 
-    def __init__(self, core):
+    def __init__(self, core, should_stop):
         self.core = core
+        self.should_stop = should_stop
         self.active = False
         self.start_time = 0
         self.started = 0.0
@@ -61,6 +66,8 @@ class Loading:
     def progress(self, loaded_bytes: int) -> None:
         self.loaded_bytes = loaded_bytes
         self.core.serve_while_loading()
+        if self.should_stop():
+            raise LoadingAborted()
 
     def end(self) -> None:
         self.active = False

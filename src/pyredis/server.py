@@ -21,7 +21,7 @@ from pyredis.commands.table import CommandSpec
 from pyredis.errors import CommandError
 from pyredis.log import Logger
 from pyredis.aof import AppendOnlyFile
-from pyredis.persistence import Loading, Persistence, SaveError
+from pyredis.persistence import Loading, LoadingAborted, Persistence, SaveError
 
 DEFAULT_PIDFILE = "/var/run/redis.pid"
 METRIC_SAMPLES = 16              # samples averaged by instantaneous_* (as Redis)
@@ -113,7 +113,7 @@ class Server:
         self.last_metric = 0.0
         self.shutdown_logged = False
         self._watch_settings()
-        self.loading = Loading(self.core)
+        self.loading = Loading(self.core, lambda: self.shutdown_logged)
         self.persistence = Persistence(self)
         self.aof = AppendOnlyFile(self)
         # applied at run time only: at start-up the AOF is loaded and opened by start()
@@ -278,12 +278,15 @@ class Server:
         self.log.notice(f"Running mode=standalone, port={self.config['port']}.")
         self.log.warning("Server initialized")
         self.listen()           # first, as Redis: clients that come during loading get -LOADING
-        if self.config["appendonly"]:
-            if not self.aof.load_at_startup():
+        try:
+            if self.config["appendonly"]:
+                if not self.aof.load_at_startup():
+                    raise StartupError()
+                self.aof.start()
+            elif not self.persistence.load_at_startup():
                 raise StartupError()
-            self.aof.start()
-        elif not self.persistence.load_at_startup():
-            raise StartupError()
+        except LoadingAborted:
+            return              # SHUTDOWN during the load: serve() goes straight to finish()
         if self.config["pidfile"] or self.config["daemonize"]:
             self.pidfile = self.config["pidfile"] or DEFAULT_PIDFILE
             try:
@@ -301,7 +304,7 @@ class Server:
         """Run until shut down; returns the exit code."""
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
-        while True:
+        while not self.shutdown_logged:
             self.core.run()
             if self.shutdown_logged or self.prepare_shutdown(self.shutdown_mode):
                 break
@@ -332,6 +335,9 @@ class Server:
         stopped; from SHUTDOWN (a command, save/nosave/force given) it runs here, so that a
         failed save is the command's error and the server keeps running."""
         self.shutdown_reason = reason
+        if self.loading.active:
+            # never save a half-loaded dataset over the files (Redis makes it NOSAVE too)
+            save, nosave = False, True
         self.shutdown_mode = (save, nosave, force)
         if not from_signal:
             if not self.prepare_shutdown(self.shutdown_mode):
