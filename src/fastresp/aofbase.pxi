@@ -213,6 +213,7 @@ cdef int ab_db(WBuf* w, Keyspace ks, Db* db, int d, long long now) except -1:
                         wb_put(w, b"*3\r\n$9\r\nPEXPIREAT\r\n", 19)
                         ab_bulk(w, entry_key(e), entry_keylen(e))
                         ab_bulk_ll(w, when)
+                wb_key_done(w)
                 e = e.next
     return 0
 
@@ -247,13 +248,17 @@ def save_aof_bytes(Keyspace ks, bint timestamp=False):
         free(w.p)
 
 
-def save_aof(Keyspace ks, str path, bint timestamp=False):
+def save_aof(Keyspace ks, str path, bint timestamp=False, progress=None,
+             long long key_delay=0):
     """Write the whole keyspace as an AOF base of commands at path (aof-use-rdb-preamble no;
-    the caller fsyncs and renames). Returns the bytes written."""
+    the caller fsyncs and renames). Returns the bytes written. progress and key_delay as for
+    save()."""
     cdef WBuf w
     cdef int fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     memset(&w, 0, sizeof(WBuf))
     w.fd = fd
+    w.key_delay = key_delay
+    w.progress = <PyObject*>progress if progress is not None else NULL
     w.nocrc = True
     try:
         ab_file(&w, ks, timestamp)

@@ -38,7 +38,8 @@ from libc.string cimport memcpy, memcmp, memset
 from libc.stdint cimport uint64_t, uint32_t, uint16_t, uint8_t, int64_t, int32_t, int16_t, int8_t
 from libc.math cimport isnan
 from libc.errno cimport errno, EINTR
-from posix.unistd cimport write
+from posix.unistd cimport write, usleep
+from cpython.ref cimport PyObject
 
 from fastresp.core cimport Client, native, propagate_key_op, propagate_edited
 from fastresp.cmdutil cimport syntax_error, arg_ll, key_changed, key_event
@@ -322,6 +323,9 @@ cdef struct WBuf:
     size_t flushed
     bint compress
     bint nocrc          # not an RDB file (the AOF base): no checksum to keep
+    long long keys      # keys written so far (save/save_aof: the child's progress)
+    long long key_delay # rdb-key-save-delay: µs slept per key; -N: 1 µs every N keys
+    PyObject* progress  # borrowed callable progress(keys), called every 1024 keys; or NULL
 
 
 cdef int wb_grow(WBuf* w, size_t need) except -1:
@@ -1419,7 +1423,22 @@ cdef int _write_db(WBuf* w, Keyspace ks, Db* db) except -1:
                         wb_byte(w, OP_EXPIRETIME_MS)
                         wb_put(w, &when, 8)
                 write_value_keyed(w, &ks.st, e)
+                wb_key_done(w)
                 e = e.next
+    return 0
+
+
+cdef inline int wb_key_done(WBuf* w) except -1:
+    """After each key: count it, sleep rdb-key-save-delay, and every 1024 keys (the 1st,
+    1025th, ...) hand the count to the progress callable (which decides whether to report)."""
+    w.keys += 1
+    if w.key_delay != 0:
+        if w.key_delay > 0:
+            usleep(<unsigned int>w.key_delay)
+        elif w.keys % (-w.key_delay) == 0:
+            usleep(1)
+    if w.progress != NULL and (w.keys & 1023) == 1:
+        (<object>w.progress)(w.keys)
     return 0
 
 
@@ -1442,13 +1461,18 @@ def save_bytes(Keyspace ks, bint compress=True, bint checksum=True, dict aux=Non
         free(w.p)
 
 
-def save(Keyspace ks, str path, bint compress=True, bint checksum=True, dict aux=None):
-    """Write the whole keyspace as an RDB file at path (the caller renames and fsyncs)."""
+def save(Keyspace ks, str path, bint compress=True, bint checksum=True, dict aux=None,
+         progress=None, long long key_delay=0):
+    """Write the whole keyspace as an RDB file at path (the caller renames and fsyncs).
+    progress: None, or a callable given the count of keys written, after the 1st key and
+    every 1024 keys; key_delay: rdb-key-save-delay (µs slept after each key)."""
     cdef WBuf w
     cdef int fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     memset(&w, 0, sizeof(WBuf))
     w.fd = fd
     w.compress = compress
+    w.key_delay = key_delay
+    w.progress = <PyObject*>progress if progress is not None else NULL
     try:
         write_file(&w, ks, checksum, default_aux() if aux is None else aux)
         w.crc = 0          # the trailer is already computed: just write the rest

@@ -567,9 +567,13 @@ class AppendOnlyFile(ChildOwner):
             aux[b"used-mem"] = str(heap_in_use()).encode()
             aux[b"aof-base"] = b"1"
             rdb.save(self.keyspace, path, compress=self.config["rdbcompression"],
-                     checksum=self.config["rdbchecksum"], aux=aux)
+                     checksum=self.config["rdbchecksum"], aux=aux,
+                     progress=self.child_progress(),
+                     key_delay=self.config["rdb-key-save-delay"])
         else:
-            rdb.save_aof(self.keyspace, path, timestamp=self.config["aof-timestamp-enabled"])
+            rdb.save_aof(self.keyspace, path, timestamp=self.config["aof-timestamp-enabled"],
+                         progress=self.child_progress(),
+                         key_delay=self.config["rdb-key-save-delay"])
         fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)

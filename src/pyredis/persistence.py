@@ -138,7 +138,9 @@ class Persistence(ChildOwner):
             aux = rdb.default_aux()
             aux[b"used-mem"] = str(heap_in_use()).encode()
             rdb.save(self.keyspace, tmpname, compress=self.config["rdbcompression"],
-                     checksum=self.config["rdbchecksum"], aux=aux)
+                     checksum=self.config["rdbchecksum"], aux=aux,
+                     progress=self.child_progress(),
+                     key_delay=self.config["rdb-key-save-delay"])
             fd = os.open(tmpname, os.O_RDONLY)
             try:
                 os.fsync(fd)
@@ -194,7 +196,6 @@ class Persistence(ChildOwner):
         """Fork a child that writes the snapshot; False (logged) if the fork failed."""
         self.lastbgsave_try = int(time.time())
         self.dirty_before_bgsave = self.keyspace.dirty
-        self.child_keys_total = sum(self.keyspace.dbsize(i) for i in range(self.keyspace.ndbs))
         try:
             self.latest_fork_usec = self.fork_child(self._save_in_child, "RDB")
         except OSError as exc:
@@ -318,18 +319,27 @@ class Persistence(ChildOwner):
         return True
 
     # ----- INFO
+    def _current_child_fields(self) -> list:
+        """The running child's progress (BGSAVE's or BGREWRITEAOF's: Redis shows either in the
+        same fields), fresh from its pipe; zeros with no child, as Redis shows them."""
+        child = self
+        if not self.child_running:
+            aof = getattr(self.server, "aof", None)
+            child = aof if aof is not None and aof.child_pid > 0 else None
+        if child is None:
+            return [("current_cow_peak", 0), ("current_cow_size", 0),
+                    ("current_cow_size_age", 0), ("current_fork_perc", "0.00"),
+                    ("current_save_keys_processed", 0), ("current_save_keys_total", 0)]
+        child.read_child_info()
+        return child.child_info_fields()
+
     def info_fields(self) -> list:
         running = self.child_running
         current = int(time.monotonic() - self.child_start) if running else -1
         return [
             ("loading", int(self.server.loading.active)),
             ("async_loading", 0),
-            ("current_cow_peak", 0),
-            ("current_cow_size", 0),
-            ("current_cow_size_age", 0),
-            ("current_fork_perc", "0.00"),
-            ("current_save_keys_processed", 0),
-            ("current_save_keys_total", self.child_keys_total if running else 0),
+            *self._current_child_fields(),
             ("rdb_changes_since_last_save", self.keyspace.dirty),
             ("rdb_bgsave_in_progress", int(running)),
             ("rdb_last_save_time", self.lastsave),
