@@ -2,11 +2,13 @@
 persistence.py and aof.py: its pid, the pipe on which it reports its progress and its
 copy-on-write size, killing it and collecting its exit status.
 
-The pipe carries fixed-size records (REC: kind, keys processed, CoW bytes, CoW fresh), each
-written whole (far under PIPE_BUF, so never interleaved or split): about once a second while
-the child saves (INFO's current_save_keys_processed, current_cow_size ...), and one at the end
-with its final CoW size (rdb_last_cow_size / aof_last_cow_size). The parent reads them without
-blocking from its cron, as Redis's receiveChildInfo does."""
+The pipe carries fixed-size records (REC: kind, keys processed, CoW bytes, the monotonic
+time in µs the CoW size was measured or 0 when it was not measured again), each written whole
+(far under PIPE_BUF, so never interleaved or split): about once a second while the child saves
+(INFO's current_save_keys_processed, current_cow_size ...), and one at the end with its final
+CoW size (rdb_last_cow_size / aof_last_cow_size). The parent reads them without blocking from
+its cron once a second (at each turn of the monotonic second, as Redis's serverCron reads them
+with run_with_period(1000)), and all of them when the child has exited."""
 from __future__ import annotations
 
 import os
@@ -68,8 +70,9 @@ class ChildReporter:
         return cow
 
     def send(self, kind: int, keys: int, cow: int, fresh: bool) -> None:
+        stamp = int(self.cow_time * 1e6) if fresh else 0
         try:
-            os.write(self.fd, REC.pack(kind, keys, cow, int(fresh)))
+            os.write(self.fd, REC.pack(kind, keys, cow, stamp))
         except OSError:
             pass
 
@@ -98,7 +101,8 @@ class ChildOwner:
     child_keys_done = 0
     child_cow = 0
     child_cow_peak = 0
-    child_cow_updated = 0.0  # monotonic time a fresh CoW size arrived (0: none yet)
+    child_cow_updated = 0.0  # monotonic time the child measured its CoW size (0: not yet)
+    child_read_tick = 0      # the monotonic second of the last read from the pipe
     child_final_cow = 0
     _child_buf = b""
 
@@ -135,13 +139,13 @@ class ChildOwner:
         size = REC.size
         end = len(buf) - len(buf) % size
         for off in range(0, end, size):
-            kind, keys, cow, fresh = REC.unpack_from(buf, off)
+            kind, keys, cow, stamp = REC.unpack_from(buf, off)
             if kind == REC_CURRENT:
                 self.child_keys_done = keys
-                if fresh:
+                if stamp:
                     self.child_cow = cow
                     self.child_cow_peak = max(self.child_cow_peak, cow)
-                    self.child_cow_updated = time.monotonic()
+                    self.child_cow_updated = stamp / 1e6
             elif kind == REC_FINAL:
                 self.child_final_cow = cow
         self._child_buf = buf[end:]
@@ -151,7 +155,7 @@ class ChildOwner:
         total = self.child_keys_total
         done = self.child_keys_done
         perc = done * 100.0 / total if total else 0.0
-        age = (int(time.monotonic() - self.child_cow_updated)
+        age = (max(int(time.monotonic() - self.child_cow_updated), 0)
                if self.child_cow_updated else 0)
         return [("current_cow_peak", self.child_cow_peak),
                 ("current_cow_size", self.child_cow),
@@ -183,6 +187,7 @@ class ChildOwner:
         os.set_blocking(read_end, False)
         self._reset_child_info()
         self.child_keys_total = keys_total
+        self.child_read_tick = int(time.monotonic())
         self.child_pid = pid
         self.child_pipe = read_end
         self.child_start = time.monotonic()
@@ -235,9 +240,13 @@ class ChildOwner:
             pid, status = os.waitpid(self.child_pid, os.WNOHANG)
         except ChildProcessError:
             pid, status = self.child_pid, 1 << 8
-        self.read_child_info()
         if pid == 0:
+            tick = int(time.monotonic())
+            if tick != self.child_read_tick:         # once a second while it runs
+                self.child_read_tick = tick
+                self.read_child_info()
             return None
+        self.read_child_info()                      # it has exited: everything is there
         cow = self.child_final_cow
         self._child_gone()
         return pid, status, cow

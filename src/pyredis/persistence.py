@@ -321,7 +321,7 @@ class Persistence(ChildOwner):
     # ----- INFO
     def _current_child_fields(self) -> list:
         """The running child's progress (BGSAVE's or BGREWRITEAOF's: Redis shows either in the
-        same fields), fresh from its pipe; zeros with no child, as Redis shows them."""
+        same fields) as the cron last read it; zeros with no child, as Redis shows them."""
         child = self
         if not self.child_running:
             aof = getattr(self.server, "aof", None)
@@ -330,7 +330,6 @@ class Persistence(ChildOwner):
             return [("current_cow_peak", 0), ("current_cow_size", 0),
                     ("current_cow_size_age", 0), ("current_fork_perc", "0.00"),
                     ("current_save_keys_processed", 0), ("current_save_keys_total", 0)]
-        child.read_child_info()
         return child.child_info_fields()
 
     def info_fields(self) -> list:
