@@ -77,7 +77,7 @@ class Call:
                 for s in re.findall(r'"((?:\\x[0-9a-f]{2})*)"', self.args)]
 
 
-LINE = re.compile(r"^(\d+) (\d+\.\d+) (.*)$")
+LINE = re.compile(r"^(\d+)\s+(\d+\.\d+) (.*)$")      # strace pads short pids
 
 
 def parse_trace(path: str) -> list[Call]:
