@@ -86,37 +86,30 @@ def check_progress(samples: list, total: int) -> None:
     assert int(late["current_cow_peak"]) >= int(samples[1]["current_cow_peak"])
 
 
+CHILDREN = {  # command: (its in-progress field, its last status field, its last CoW field)
+    "BGSAVE": ("rdb_bgsave_in_progress", "rdb_last_bgsave_status", "rdb_last_cow_size"),
+    "BGREWRITEAOF": ("aof_rewrite_in_progress", "aof_last_bgrewrite_status", "aof_last_cow_size"),
+}
+
+
 @pytest.mark.parametrize("kind", ["pyredis", "redis"])
-def test_bgsave_progress_then_idle(kind):
-    srv = launch(kind)
+@pytest.mark.parametrize("command,preamble", [("BGSAVE", "yes"), ("BGREWRITEAOF", "yes"),
+                                              ("BGREWRITEAOF", "no")])
+def test_progress_then_idle(kind, command, preamble):
+    """Idle fields before, live progress while the slowed child runs, idle fields after."""
+    in_progress, status, cow = CHILDREN[command]
+    srv = launch(kind, "--aof-use-rdb-preamble", preamble)
     try:
         r = srv.client()
         before = raw_info(srv)
         assert {k: before[k] for k in FIELDS} == IDLE
         populate(r, KEYS)
         r.config_set("rdb-key-save-delay", DELAY_US)
-        samples, after = watch_child(srv, r, "BGSAVE", "rdb_bgsave_in_progress")
+        samples, after = watch_child(srv, r, command, in_progress)
         check_progress(samples, KEYS)
         assert {k: after[k] for k in FIELDS} == IDLE
-        assert after["rdb_last_bgsave_status"] == "ok"
-        assert int(after["rdb_last_cow_size"]) > 512 * 1024
-    finally:
-        srv.stop()
-
-
-@pytest.mark.parametrize("kind,preamble", [("pyredis", "yes"), ("pyredis", "no"),
-                                           ("redis", "yes"), ("redis", "no")])
-def test_bgrewriteaof_progress_then_idle(kind, preamble):
-    srv = launch(kind, "--aof-use-rdb-preamble", preamble)
-    try:
-        r = srv.client()
-        populate(r, KEYS)
-        r.config_set("rdb-key-save-delay", DELAY_US)
-        samples, after = watch_child(srv, r, "BGREWRITEAOF", "aof_rewrite_in_progress")
-        check_progress(samples, KEYS)
-        assert {k: after[k] for k in FIELDS} == IDLE
-        assert after["aof_last_bgrewrite_status"] == "ok"
-        assert int(after["aof_last_cow_size"]) > 512 * 1024
+        assert after[status] == "ok"
+        assert int(after[cow]) > 512 * 1024
     finally:
         srv.stop()
 
