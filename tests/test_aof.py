@@ -373,3 +373,37 @@ def test_auto_rewrite_on_growth_as_redis(tmp_path):
     ours = _auto_rewrites("pyredis", tmp_path / "p")
     assert ours == [0, 1, 1, 2, 2]
     assert ours == _auto_rewrites("redis", tmp_path / "r")
+
+
+@NEEDS_REDIS
+@pytest.mark.parametrize("tail,starts", [(b"garbage\r\n", False),
+                                         (b"*3\r\n$3\r\nSET\r\n$4\r\ntail\r\n$1\r\n1\r\n", True)])
+def test_what_follows_an_rdb_base(tmp_path, tail, starts):
+    """After the RDB image of a base file, commands are read on (a preamble file) and anything
+    else is a bad format; both servers judge the same file the same way."""
+    s = start("pyredis", tmp_path)
+    try:
+        c = s.client()
+        c.set("k", "\xff*" * 50)                 # 0xFF and '*' bytes inside the image
+        c.execute_command("BGREWRITEAOF")
+        deadline = time.time() + 10
+        while c.info("persistence")["aof_rewrite_in_progress"] or \
+                not (tmp_path / "appendonlydir" / "appendonly.aof.2.base.rdb").exists():
+            assert time.time() < deadline
+            time.sleep(0.05)
+    finally:
+        s.stop()
+    base = tmp_path / "appendonlydir" / "appendonly.aof.2.base.rdb"
+    base.write_bytes(base.read_bytes() + tail)
+    for kind in ("pyredis", "redis"):
+        if starts:
+            srv = start(kind, tmp_path)
+            try:
+                c = srv.client()
+                assert (c.get("k"), c.get("tail")) == (("\xff*" * 50).encode(), b"1"), kind
+            finally:
+                srv.stop()
+        else:
+            with pytest.raises(RuntimeError) as e:
+                start(kind, tmp_path)
+            assert "Bad file format reading the append only file" in str(e.value), kind

@@ -1626,12 +1626,14 @@ cdef dict load_buffer(Keyspace ks, const unsigned char* p, size_t n, object prog
         free(key)
         _reader_free(&r)
     return {"aux": aux, "keys": keys, "expired_skipped": expired, "empty_skipped": empty,
-            "rdb_version": ver}
+            "rdb_version": ver, "end": r.pos}
 
 
 def load_bytes(Keyspace ks, bytes data, progress=None):
     """Load an RDB image into an empty keyspace; RdbError (keyspace left empty) on any problem.
-    progress(offset) is called about every 2 MB when given."""
+    progress(offset) is called about every 2 MB when given. What follows the image (an AOF
+    tail after an RDB preamble) is left alone: the result's "end" is the offset just past the
+    image's checksum."""
     return load_buffer(ks, <const unsigned char*>PyBytes_AS_STRING(data),
                        <size_t>PyBytes_GET_SIZE(data), progress)
 

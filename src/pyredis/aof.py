@@ -217,31 +217,6 @@ def scan_commands(data: bytes, start: int = 0):
     return i, "ok", multi_at
 
 
-def rdb_end(data: bytes) -> int:
-    """Where the RDB image at the start of data ends (an AOF with an RDB preamble goes on with
-    commands from there): the smallest offset just past an EOF opcode and its 8-byte checksum
-    (a matching CRC64, or zeros when the writer had rdbchecksum off) that is followed by the end
-    of the data, a command (`*`) or an annotation (`#`). len(data) when none is found (the
-    loader then reports what is wrong with the image)."""
-    n = len(data)
-    if n >= 18 and data[n - 9] == 0xFF and _crc_matches(data, n):
-        return n
-    i = data.find(b"\xff", 9)
-    while 0 <= i and i + 9 < n:
-        p = i + 9
-        if data[p] in b"*#" and _crc_matches(data, p):
-            return p
-        i = data.find(b"\xff", i + 1)
-    return n
-
-
-def _crc_matches(data: bytes, end: int) -> bool:
-    stored = data[end - 8:end]
-    if stored == b"\0" * 8:
-        return True
-    return rdb.crc64_of(data[:end - 8]) == int.from_bytes(stored, "little")
-
-
 def is_rdb(path: str) -> bool:
     try:
         with open(path, "rb") as f:
@@ -451,16 +426,15 @@ class AppendOnlyFile(ChildOwner):
             preamble = name == self.filename
             self.log.notice("Reading RDB preamble from AOF file..." if preamble
                             else "Reading RDB base file on AOF loading...")
-            start = rdb_end(data)
             try:
-                info = rdb.load_bytes(self.keyspace,
-                                      data if start == len(data) else data[:start],
+                info = rdb.load_bytes(self.keyspace, data,
                                       lambda at: self.server.loading.progress(
-                                          self.loaded_before + at)) or {}
+                                          self.loaded_before + at))
             except rdb.RdbError as exc:
                 self._fail(f"Bad file format reading the append only file {name} (RDB base "
                            f"at offset {getattr(exc, 'offset', 0)}): "
                            f"{getattr(exc, 'message', str(exc))}")
+            start = info["end"]          # commands may follow the image
             self._log_rdb_info(info)
             if preamble:
                 self.log.notice("Reading the remaining AOF tail...")

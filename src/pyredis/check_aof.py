@@ -29,7 +29,7 @@ import os
 import re
 import sys
 
-from pyredis.aof import Manifest, ManifestError, rdb_end
+from pyredis.aof import Manifest, ManifestError
 
 LONG_MAX = (1 << 63) - 1
 LONG_MIN = -(1 << 63)
@@ -173,19 +173,21 @@ class Reader:
             return multi_at if multi else ok
 
 
-def check_rdb(data: bytes, end: int, name: str, out) -> bool:
-    """The RDB part of a file (an RDB base or a preamble), with redis-check-rdb's summary."""
+def check_rdb(data: bytes, name: str, out) -> int:
+    """The RDB part of a file (an RDB base or a preamble), with redis-check-rdb's summary: the
+    offset where the image ends (commands may follow), or -1 when it is broken."""
     from fastresp import rdb
     from fastresp.keyspace import Keyspace
     out.write(f"[offset 0] Checking RDB file {name}\n")
     ks = Keyspace(16)
     try:
-        info = rdb.load_bytes(ks, data if end == len(data) else data[:end]) or {}
+        info = rdb.load_bytes(ks, data)
     except rdb.RdbError as exc:
         out.write("--- RDB ERROR DETECTED ---\n")
         out.write(f"[offset {getattr(exc, 'offset', 0)}] "
                   f"{getattr(exc, 'message', str(exc))}\n")
-        return False
+        return -1
+    end = info["end"]
     if data[end - 8:end] == b"\0" * 8:
         out.write("RDB file was saved with checksum disabled: no check performed.\n")
     else:
@@ -197,7 +199,7 @@ def check_rdb(data: bytes, end: int, name: str, out) -> bool:
     ks.flushall()
     out.write(f"[info] {keys} keys read\n[info] {expires} expires\n"
               f"[info] {expired} already expired\n")
-    return True
+    return end
 
 
 def answer_yes(out) -> bool:
@@ -222,8 +224,8 @@ def check_file(reader: Reader, path: str, name: str, fix: bool, last: bool, out)
         return "empty"
     start = 0
     if data[:5] == b"REDIS":
-        start = rdb_end(data)
-        if not check_rdb(data, start, name, out):
+        start = check_rdb(data, name, out)
+        if start < 0:
             out.write("RDB preamble of AOF file is not sane, aborting.\n")
             return "invalid"
         out.write("RDB preamble is OK, proceeding with AOF tail...\n")
