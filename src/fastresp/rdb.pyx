@@ -51,7 +51,7 @@ from fastresp.keyspace cimport (Entry, Db, Str, KsState, Keyspace, Dict, T_STRIN
                                 entry_new_string, free_value, key_hash, db_insert, db_add,
                                 db_delete, get_expire, set_expire, dict_size, notify_event,
                                 NOTIFY_GENERIC, META_LRU_SHIFT, LRU_CLOCK_MAX, entry_lru,
-                                db_flush)
+                                db_flush, idle_ms, lfu_decr_and_return)
 from fastresp.t_list cimport list_new_entry, list_push, list_length, list_foreach
 from fastresp.t_hash cimport hash_new_entry, hash_set, hash_length, hash_foreach
 from fastresp.t_set cimport (set_new_entry, set_add, set_add_ll, set_length, set_foreach,
@@ -1203,12 +1203,19 @@ def dump_entry(Keyspace ks, int db, bytes key, bint compress=True):
 cdef bint DUMP_COMPRESS = True
 
 
-def configure(rdbcompression=None):
+cdef bint SAVE_IDLE = False     # maxmemory-policy is an LRU one: files carry each key's idle time
+
+
+def configure(rdbcompression=None, lru_policy=None):
     """CONFIG SET rdbcompression: whether DUMP payloads compress strings (files take it as an
-    argument of save)."""
-    global DUMP_COMPRESS
+    argument of save); maxmemory-policy: lru_policy (an *-lru policy) makes saved files carry
+    each key's idle time (IDLE opcodes) as Redis writes them; an LFU policy makes them carry
+    its access frequency (FREQ)."""
+    global DUMP_COMPRESS, SAVE_IDLE
     if rdbcompression is not None:
         DUMP_COMPRESS = bool(rdbcompression)
+    if lru_policy is not None:
+        SAVE_IDLE = bool(lru_policy)
 
 
 # DUMP key
@@ -1406,7 +1413,8 @@ cdef int write_value_keyed(WBuf* w, KsState* st, Entry* e) except -1:
 
 
 cdef int _write_db(WBuf* w, Keyspace ks, Db* db) except -1:
-    """Every key of db: [EXPIRETIME_MS when] type key value, walking both tables' chains."""
+    """Every key of db: [EXPIRETIME_MS when] [FREQ f | IDLE s] type key value, walking both
+    tables' chains."""
     cdef int t
     cdef size_t i
     cdef Entry* e
@@ -1422,6 +1430,12 @@ cdef int _write_db(WBuf* w, Keyspace ks, Db* db) except -1:
                     if when != -1:
                         wb_byte(w, OP_EXPIRETIME_MS)
                         wb_put(w, &when, 8)
+                if ks.st.lfu:
+                    wb_byte(w, OP_FREQ)
+                    wb_byte(w, <unsigned char>lfu_decr_and_return(&ks.st, e))
+                elif SAVE_IDLE:
+                    wb_byte(w, OP_IDLE)
+                    wb_len(w, <uint64_t>(idle_ms(&ks.st, e) // 1000))
                 write_value_keyed(w, &ks.st, e)
                 wb_key_done(w)
                 e = e.next

@@ -128,6 +128,7 @@ class Server:
             policy = self.config["maxmemory-policy"]
             ks.configure(lfu=policy.endswith("lfu"),
                          shared_integers=self.config["maxmemory"] == 0 or policy not in LRU_POLICIES)
+            rdb_configure(lru_policy=policy.endswith("lru"))
 
         def maxclients(value):
             fitted = self.fit_maxclients(value)
