@@ -315,6 +315,8 @@ cdef inline int propagate_instead(Client c, int argc, const char** argv, size_t*
 
 
 cdef int propagate_key_op(Client c, const char* op, size_t on) except -1
+cdef int propagate_key_count_op(Client c, const char* op, size_t on, int keyarg,
+                                long long count) except -1
 cdef int propagate_edited(Client c, const char* first, size_t fn, int at, const char* v, size_t vn,
                           const char* append, size_t an) except -1
 

@@ -61,13 +61,26 @@ cdef int propagate(Core core, int dbi, int argc, const char** argv, size_t* argl
 
 cdef int propagate_key_op(Client c, const char* op, size_t on) except -1:
     """Record `op key` (DEL key, PERSIST key) instead of the running command."""
-    cdef const char* argv[2]
-    cdef size_t argl[2]
+    return propagate_key_count_op(c, op, on, 1, -1)
+
+
+cdef int propagate_key_count_op(Client c, const char* op, size_t on, int keyarg,
+                                long long count) except -1:
+    """Record `op key [count]` (LPOP key 3, ZPOPMIN key ...) instead of the running command;
+    the key is argument keyarg, count < 0 leaves the count out."""
+    cdef char num[24]
+    cdef const char* argv[3]
+    cdef size_t argl[3]
+    cdef int n = 2
     argv[0] = op
     argl[0] = on
-    argv[1] = c.argv[1]
-    argl[1] = c.argl[1]
-    return propagate_instead(c, 2, argv, argl)
+    argv[1] = c.argv[keyarg]
+    argl[1] = c.argl[keyarg]
+    if count >= 0:
+        argv[2] = num
+        argl[2] = <size_t>snprintf(num, sizeof(num), b"%lld", count)
+        n = 3
+    return propagate_instead(c, n, argv, argl)
 
 
 cdef int propagate_edited(Client c, const char* first, size_t fn, int at, const char* v, size_t vn,

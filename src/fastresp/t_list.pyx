@@ -52,7 +52,8 @@ from libc.limits cimport LLONG_MIN
 from libc.stdint cimport uint64_t, uint32_t
 
 from fastresp.core cimport (Client, native, block_for_keys, ready_key_position,
-                            CLIENT_REPROCESSING, propagate_instead)
+                            CLIENT_REPROCESSING, propagate_instead,
+                            propagate_key_count_op)
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command, key_changed,
                               index_range, key_event, arg_timeout)
 from fastresp.keyspace cimport (Entry, Db, KsState, T_LIST, ENC_QUICKLIST, LOOKUP_NONE,
@@ -67,7 +68,7 @@ from fastresp.listpack cimport (LP, lpos, lp_new, lp_free, lp_dup, lp_start, lp_
 from fastresp.reply cimport (reply_null, reply_null_array, reply_int, reply_bulk,
                              reply_array, reply_ok, reply_defer, reply_set_deferred_array)
 from fastresp.util cimport string2ll, arg_is
-from fastresp.includes.libc_extra cimport ERR_ARITY_FMT, snprintf
+from fastresp.includes.libc_extra cimport ERR_ARITY_FMT
 
 # Error texts of the list commands (Redis 7.0's wording).
 cdef const char* ERR_NO_SUCH_KEY_L = b"ERR no such key"
@@ -1037,18 +1038,9 @@ cdef int _mpop_args(Client c, int at, int* first, int* nkeys, bint* tail,
     return 0
 
 
-cdef int prop_pop(Client c, int keyarg, bint tail, long long count) except -1:
+cdef inline int prop_pop(Client c, int keyarg, bint tail, long long count) except -1:
     """The AOF records a served pop as LPOP/RPOP key [count] (count < 0: none)."""
-    cdef char num[24]
-    cdef const char* argv[3]
-    cdef size_t argl[3]
-    cdef int n = 2
-    argv[0] = b"RPOP" if tail else b"LPOP"; argl[0] = 4
-    argv[1] = c.argv[keyarg]; argl[1] = c.argl[keyarg]
-    if count >= 0:
-        argv[2] = num; argl[2] = <size_t>snprintf(num, sizeof(num), b"%lld", count)
-        n = 3
-    return propagate_instead(c, n, argv, argl)
+    return propagate_key_count_op(c, b"RPOP" if tail else b"LPOP", 4, keyarg, count)
 
 
 cdef int _pop_first(Client c, int first, int nkeys, int step, bint tail, long long count,

@@ -30,7 +30,7 @@ from libc.stdint cimport uint64_t, uint32_t
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 
 from fastresp.core cimport (Client, native, block_for_keys, ready_key_position,
-                            CLIENT_REPROCESSING, propagate_instead)
+                            CLIENT_REPROCESSING, propagate_key_count_op)
 from fastresp.t_set cimport set_foreach, set_contains, set_length
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command, key_changed,
                               index_range, key_event, arg_timeout)
@@ -1720,19 +1720,10 @@ cdef int parse_numkeys(Client c, int idx, long long* numkeys) except -1:
     return 0
 
 
-cdef int prop_zpop(Client c, int keyarg, bint pop_max, long long count) except -1:
+cdef inline int prop_zpop(Client c, int keyarg, bint pop_max, long long count) except -1:
     """The AOF records ZMPOP/BZMPOP as ZPOPMIN/ZPOPMAX key <popped>, BZPOPMIN/BZPOPMAX as
     ZPOPMIN/ZPOPMAX key (count < 0)."""
-    cdef char num[24]
-    cdef const char* argv[3]
-    cdef size_t argl[3]
-    cdef int n = 2
-    argv[0] = b"ZPOPMAX" if pop_max else b"ZPOPMIN"; argl[0] = 7
-    argv[1] = c.argv[keyarg]; argl[1] = c.argl[keyarg]
-    if count >= 0:
-        argv[2] = num; argl[2] = <size_t>snprintf(num, sizeof(num), b"%lld", count)
-        n = 3
-    return propagate_instead(c, n, argv, argl)
+    return propagate_key_count_op(c, b"ZPOPMAX" if pop_max else b"ZPOPMIN", 7, keyarg, count)
 
 
 cdef int zmpop_generic(Client c, int nkidx, bint blocking) except -1:

@@ -27,7 +27,6 @@ from pyredis.persistence import fsync_dir
 
 FSYNC_POLICIES = {"no": 0, "always": 1, "everysec": 2}
 BASE, HISTORY, INCR = "b", "h", "i"
-MULTI = b"*1\r\n$5\r\nmulti\r\n"
 
 
 class ManifestError(Exception):
@@ -155,74 +154,6 @@ class Manifest:
 
     def files(self) -> list[str]:
         return ([self.base[0]] if self.base else []) + [n for n, _ in self.incrs]
-
-
-# --------------------------------------------------------------------------------------------
-# Checking an AOF stream (shared with pyredis-check-aof)
-# --------------------------------------------------------------------------------------------
-
-def scan_commands(data: bytes, start: int = 0):
-    """Walk RESP multibulk commands: returns (offset after the last complete command, status,
-    offset of the last unclosed MULTI or -1). status: "ok", "truncated" (a torn tail) or "bad"
-    (the data is not a command stream at offset)."""
-    i, n = start, len(data)
-    multi_at = -1
-    while i < n:
-        cmd_start = i
-        if data[i:i + 1] == b"#":                       # annotation (aof-timestamp-enabled)
-            j = data.find(b"\n", i)
-            if j < 0:
-                return cmd_start, "truncated", multi_at
-            i = j + 1
-            continue
-        if data[i:i + 1] != b"*":
-            return cmd_start, "bad", multi_at
-        j = data.find(b"\r\n", i)
-        if j < 0:
-            return cmd_start, "truncated", multi_at
-        try:
-            argc = int(data[i + 1:j])
-        except ValueError:
-            return cmd_start, "bad", multi_at
-        if argc < 1:
-            return cmd_start, "bad", multi_at
-        i = j + 2
-        first = None
-        for _ in range(argc):
-            if i >= n:
-                return cmd_start, "truncated", multi_at
-            if data[i:i + 1] != b"$":
-                return cmd_start, "bad", multi_at
-            j = data.find(b"\r\n", i)
-            if j < 0:
-                return cmd_start, "truncated", multi_at
-            try:
-                blen = int(data[i + 1:j])
-            except ValueError:
-                return cmd_start, "bad", multi_at
-            if blen < 0:
-                return cmd_start, "bad", multi_at
-            i = j + 2
-            if i + blen + 2 > n:
-                return cmd_start, "truncated", multi_at
-            if data[i + blen:i + blen + 2] != b"\r\n":
-                return cmd_start, "bad", multi_at
-            if first is None:
-                first = data[i:i + blen].lower()
-            i += blen + 2
-        if first == b"multi":
-            multi_at = cmd_start
-        elif first == b"exec":
-            multi_at = -1
-    return i, "ok", multi_at
-
-
-def is_rdb(path: str) -> bool:
-    try:
-        with open(path, "rb") as f:
-            return f.read(5) == b"REDIS"
-    except OSError:
-        return False
 
 
 class AofLoadError(Exception):
@@ -586,6 +517,11 @@ class AppendOnlyFile(ChildOwner):
             self.kill_child()
         if self.fd >= 0:
             self.log.notice("Calling fsync() on the AOF file.")
+        self._close_file()
+
+    def _close_file(self) -> None:
+        """Stop recording: what is buffered is written and fsynced, the file closed."""
+        if self.fd >= 0:
             self.core.flush_aof()
             try:
                 os.fsync(self.fd)
@@ -628,16 +564,7 @@ class AppendOnlyFile(ChildOwner):
             self.kill_child()
         self.rewrite_scheduled = False
         self.waiting_rewrite = False
-        if self.fd >= 0:
-            self.core.flush_aof()
-            try:
-                os.fsync(self.fd)
-            except OSError:
-                pass
-            self.core.set_aof(-1, 0)
-            os.close(self.fd)
-            self.fd = -1
-        self.enabled = False
+        self._close_file()
         return True
 
     # ----- BGREWRITEAOF
