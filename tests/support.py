@@ -330,6 +330,28 @@ def dataset(c, dbs=range(16), extra=None, exact_scores: bool = False) -> dict:
     return out
 
 
+def wait_for(predicate, timeout: float = 8.0) -> bool:
+    """Poll predicate() until it is true (True) or timeout seconds pass (False)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def wait_rewrite_done(c, timeout: float = 30.0) -> dict:
+    """Wait until no AOF rewrite runs or is scheduled; INFO persistence then."""
+    done = {}
+
+    def idle():
+        done.update(c.info("persistence"))
+        return not done["aof_rewrite_in_progress"] and not done["aof_rewrite_scheduled"]
+
+    assert wait_for(idle, timeout), "the rewrite did not finish"
+    return done
+
+
 def ping_ok(port: int, timeout: float = 1.0) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:

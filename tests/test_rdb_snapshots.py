@@ -57,17 +57,8 @@ def copy_dump(src, dst, name="dump.rdb"):
     shutil.copy(os.path.join(src, name), os.path.join(dst, "dump.rdb"))
 
 
-def wait_for(predicate, timeout=8.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def bgsave_done(c):
-    return wait_for(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0)
+    return support.wait_for(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,7 +78,7 @@ def test_replies_like_redis(tmp_path):
             a, b = ours.call(*cmd), theirs.call(*cmd)
             assert a == b, cmd
             for c in (ours, theirs):          # let a started child finish
-                wait_for(lambda c=c: b"rdb_bgsave_in_progress:0" in c.call("INFO",
+                support.wait_for(lambda c=c: b"rdb_bgsave_in_progress:0" in c.call("INFO",
                                                                            "persistence"))
         # a second BGSAVE and a SAVE sent with the first one meet the running child
         pipeline = [("BGSAVE",), ("BGSAVE",), ("SAVE",), ("MULTI",), ("BGSAVE",), ("EXEC",)]
@@ -194,7 +185,8 @@ def test_save_point_triggers_bgsave(tmp_path):
     try:
         c = srv.client()
         c.set("k", "v")
-        assert wait_for(lambda: c.info("persistence")["rdb_changes_since_last_save"] == 0, 6)
+        assert support.wait_for(
+            lambda: c.info("persistence")["rdb_changes_since_last_save"] == 0, 6)
         assert "1 changes in 1 seconds. Saving..." in srv.log()
         assert (tmp_path / "dump.rdb").exists()
         # CONFIG SET save "" turns the save points off
@@ -340,9 +332,11 @@ def test_one_child_at_a_time_like_redis(tmp_path):
             c.pipeline([("SET", f"k{i}", "v" * 20) for i in range(20000)])
             replies[kind] = c.pipeline([("BGREWRITEAOF",), ("BGSAVE",), ("BGSAVE", "SCHEDULE")])
             client = srv.client()
-            assert wait_for(lambda: client.info("persistence")["aof_rewrite_in_progress"] == 0)
-            assert wait_for(lambda: client.info("persistence")["rdb_bgsave_in_progress"] == 0
-                            and (tmp_path / kind / "dump.rdb").exists())
+            assert support.wait_for(
+                lambda: client.info("persistence")["aof_rewrite_in_progress"] == 0)
+            assert support.wait_for(
+                lambda: client.info("persistence")["rdb_bgsave_in_progress"] == 0
+                and (tmp_path / kind / "dump.rdb").exists())
         finally:
             srv.stop()
     assert replies["pyredis"] == replies["redis"]

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests import support
-from tests.test_reliability_aof import HAVE_REDIS, dataset, report, start, writer
+from tests.test_reliability_aof import HAVE_REDIS, dataset, record_ends, report, start, writer
 
 AOFDIR = "appendonlydir"
 MANIFEST = "appendonly.aof.manifest"
@@ -89,19 +89,6 @@ def prefix_states() -> list[dict]:
     return states
 
 
-def record_starts(data: bytes) -> list[int]:
-    starts, pos = [], 0
-    while pos < len(data):
-        starts.append(pos)
-        eol = data.index(b"\r\n", pos)
-        argc = int(data[pos + 1:eol])
-        pos = eol + 2
-        for _ in range(argc):
-            eol = data.index(b"\r\n", pos)
-            pos = eol + 2 + int(data[pos + 1:eol]) + 2
-    return starts + [len(data)]
-
-
 def write_set(d) -> None:
     os.makedirs(d / AOFDIR)
     for name, cmds in FILES.items():
@@ -145,7 +132,7 @@ def corrupt(d, rng: random.Random) -> str:
         data[m.start(2):m.end(2)] = str(new).encode()
         desc = f"count {name}@{m.start(2)} {m.group(1).decode()}{old}->{new}"
     else:  # unknown command at a record boundary
-        at = rng.choice(record_starts(bytes(data)))
+        at = rng.choice([0] + record_ends(bytes(data)))
         data[at:at] = UNKNOWN
         desc = f"unknown {name}@{at}"
     path.write_bytes(bytes(data))
@@ -347,20 +334,6 @@ class Writers:
         return list(self.acked)
 
 
-def info(c) -> dict:
-    return c.info("persistence")
-
-
-def wait_rewrite_done(c, timeout: float = 30.0) -> dict:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        i = info(c)
-        if not i["aof_rewrite_in_progress"] and not i["aof_rewrite_scheduled"]:
-            return i
-        time.sleep(0.02)
-    raise AssertionError("the rewrite did not finish")
-
-
 def check_lists(c, keys, acked, exact: bool) -> list[int]:
     """Every list is 1..m with m >= acked (m == acked after a clean stop)."""
     got = []
@@ -420,7 +393,7 @@ def test_r6a_rewrites_under_load(tmp_path):
             for _ in range(5):
                 time.sleep(0.15)
                 assert c.bgrewriteaof()
-                i = wait_rewrite_done(c)
+                i = support.wait_rewrite_done(c)
                 assert i["aof_last_bgrewrite_status"] == "ok"
                 rewrites += 1
             time.sleep(0.15)
@@ -459,7 +432,7 @@ def test_r6b_rewrite_child_killed(tmp_path):
             time.sleep(0.005)
             assert child in children(srv.proc.pid), "the rewrite ended before it was killed"
             os.kill(child, signal.SIGKILL)
-            i = wait_rewrite_done(c)
+            i = support.wait_rewrite_done(c)
             detect = time.monotonic() - t0
             assert i["aof_last_bgrewrite_status"] == "err"
             time.sleep(0.2)          # writes go on after the failure
@@ -487,7 +460,7 @@ def test_r6b_rewrite_child_killed(tmp_path):
         # the next rewrite succeeds
         t1 = time.monotonic()
         assert c.bgrewriteaof()
-        i = wait_rewrite_done(c)
+        i = support.wait_rewrite_done(c)
         rewrite_time = time.monotonic() - t1
         assert i["aof_last_bgrewrite_status"] == "ok"
         assert c.rpush(w.keys[0], acked[0] + 1) == acked[0] + 1
@@ -530,7 +503,7 @@ def test_r6c_parent_killed_during_rewrite(tmp_path):
                 in_rewrite = child in children(srv.proc.pid)
                 if in_rewrite:
                     break
-                wait_rewrite_done(c)
+                support.wait_rewrite_done(c)
             srv.proc.send_signal(signal.SIGKILL)
             srv.proc.wait()
         finally:
@@ -552,7 +525,7 @@ def test_r6c_parent_killed_during_rewrite(tmp_path):
         assert c.dbsize() == BIG_KEYS + len(w.keys)
         # and the restarted server can rewrite
         assert c.bgrewriteaof()
-        assert wait_rewrite_done(c)["aof_last_bgrewrite_status"] == "ok"
+        assert support.wait_rewrite_done(c)["aof_last_bgrewrite_status"] == "ok"
     finally:
         srv.stop()
     report("r6_aof", "c_parent_killed", {

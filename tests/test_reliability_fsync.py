@@ -48,13 +48,6 @@ pytestmark = pytest.mark.skipif(not _strace_works(), reason="strace is not insta
                                                             "is not permitted here")
 
 
-def wait_for(predicate, timeout: float) -> None:
-    deadline = time.time() + timeout
-    while not predicate():
-        assert time.time() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 # ---------------------------------------------------------------------------------------------
 # the trace
 # ---------------------------------------------------------------------------------------------
@@ -328,15 +321,15 @@ def test_r3_renames_are_durable(tmp_path):
         c = srv.client()
         c.mset({f"r3:r:{i}": i for i in range(2000)})
         c.bgrewriteaof()
-        wait_for(lambda: c.info("persistence")["aof_rewrite_in_progress"] == 0 and
-                         c.info("persistence")["aof_rewrite_scheduled"] == 0, timeout=30)
+        support.wait_rewrite_done(c)
         c.bgsave()
-        wait_for(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0, timeout=30)
+        assert support.wait_for(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0,
+                                timeout=30)
         c.save()
         c.config_set("appendonly", "no")
         c.config_set("appendonly", "yes")
-        wait_for(lambda: c.info("persistence")["aof_rewrite_in_progress"] == 0 and
-                         c.info("persistence")["aof_enabled"] == 1, timeout=30)
+        assert support.wait_for(lambda: c.info("persistence")["aof_rewrite_in_progress"] == 0
+                                and c.info("persistence")["aof_enabled"] == 1, timeout=30)
         calls = srv.shutdown()
     finally:
         srv.close()
