@@ -601,21 +601,6 @@ cdef inline int prop_srem(Client c, Entry* m) except -1:
     return prop_key_arg(c, b"SREM", 4, entry_key(m), entry_keylen(m))
 
 
-cdef int prop_srem_all(Client c, Dict* d) except -1:
-    """SREM for each member of d, in the order set_entry_reply_all replies them."""
-    cdef EdictIter it
-    cdef Entry* m
-    edict_iter_init(d, &it)
-    try:
-        m = edict_next(&it)
-        while m != NULL:
-            prop_srem(c, m)
-            m = edict_next(&it)
-    finally:
-        edict_iter_done(&it)
-    return 0
-
-
 cdef int spop_with_count(Client c) except -1:
     cdef long long count, size, remaining, k
     cdef uint64_t h
@@ -685,9 +670,7 @@ cdef int spop_with_count(Client c) except -1:
             edict_add(nd, m)
         e.v.p = nd
         try:
-            set_entry_reply_all(c, d)
-            if c.core.aof_fd >= 0:
-                prop_srem_all(c, d)
+            pop_reply_all(c, d)
         finally:
             edict_free(d)
         return 0
@@ -701,14 +684,19 @@ cdef int spop_with_count(Client c) except -1:
     return 0
 
 
-cdef int set_entry_reply_all(Client c, Dict* d) except -1:
+cdef int pop_reply_all(Client c, Dict* d) except -1:
+    """Reply every member of d (popped by SPOP with a count) and, with the AOF on, record an
+    SREM for each, in the same order."""
     cdef EdictIter it
     cdef Entry* m
+    cdef bint record = c.core.aof_fd >= 0
     edict_iter_init(d, &it)
     try:
         m = edict_next(&it)
         while m != NULL:
             reply_member(c, m)
+            if record:
+                prop_srem(c, m)
             m = edict_next(&it)
     finally:
         edict_iter_done(&it)
