@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests import support
-from tests.test_rdb_snapshots import bgsave_done, start, wait_for
+from tests.test_rdb_snapshots import bgsave_done, start
 
 REPORTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "reports")
 FIGURES = {}
@@ -91,7 +91,7 @@ def test_kill_9_during_bgsave(tmp_path):
                 f"pgrep -P {srv.proc.pid}").read().split("\n") if line.strip()]
             for pid in pids:
                 os.kill(pid, signal.SIGKILL)
-            assert wait_for(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0)
+            assert support.wait_for(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0)
             if pids and info["rdb_bgsave_in_progress"]:
                 assert c.info("persistence")["rdb_last_bgsave_status"] == "err"
         srv.proc.send_signal(signal.SIGKILL)
