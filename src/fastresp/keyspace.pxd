@@ -75,8 +75,9 @@ cdef struct Db
 ctypedef void (*key_event_fn)(Db* db, int cls, const char* event, const char* k, size_t n) noexcept
 ctypedef void (*key_fn)(Db* db, const char* k, size_t n) noexcept
 
-# Keyspace notification classes (notify-keyspace-events), as Redis's NOTIFY_* bits.
-cdef enum:
+# Keyspace notification classes (notify-keyspace-events), as Redis's NOTIFY_* bits; Python
+# sees them as fastresp.keyspace.NotifyClass.
+cpdef enum NotifyClass:
     NOTIFY_KEYSPACE = 1 << 0   # K
     NOTIFY_KEYEVENT = 1 << 1   # E
     NOTIFY_GENERIC = 1 << 2    # g

@@ -58,6 +58,7 @@ from fastresp.t_set cimport (set_new_entry, set_add, set_add_ll, set_length, set
                              IntSet)
 from fastresp.t_zset cimport zset_new_entry, zset_add, zset_length, zset_foreach, zset_score
 from fastresp.reply cimport reply_null, reply_bulk, reply_ok
+from fastresp.includes.libc_extra cimport REDIS_VERSION
 from fastresp.util cimport string2ll, ll2string, d2string, arg_is, mstime, LONG_STR_SIZE
 
 cdef enum:
@@ -1458,7 +1459,7 @@ cdef inline int wb_key_done(WBuf* w) except -1:
 
 def default_aux():
     import resource
-    return {b"redis-ver": b"7.0.15", b"redis-bits": b"64", b"ctime": str(int(time.time())).encode(),
+    return {b"redis-ver": <bytes>REDIS_VERSION, b"redis-bits": b"64", b"ctime": str(int(time.time())).encode(),
             b"used-mem": str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024).encode(),
             b"aof-base": b"0"}
 

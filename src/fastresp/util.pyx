@@ -8,6 +8,7 @@ a star group past GLOB_MAX_STARS with more pattern after it.
 """
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy
+from fastresp.includes.libc_extra cimport REDIS_VERSION as _REDIS_VERSION, REDIS_VERSION_NUM as _REDIS_VERSION_NUM
 from fastresp.includes.libc_extra cimport (strtold, strtod, strtoul, snprintf, isspace, isnan,
                                            isinf, errno, ERANGE)
 
@@ -269,6 +270,11 @@ cdef bint glob_match(const char* pat, size_t plen, const char* s, size_t slen,
             return False
         p = star_p
         i = star_i
+
+
+# The Redis release pyredis reproduces (includes/version.h), for the Python layer.
+REDIS_VERSION = (<bytes>_REDIS_VERSION).decode()
+REDIS_VERSION_NUM = _REDIS_VERSION_NUM
 
 
 def glob(pattern, string, bint nocase=False):

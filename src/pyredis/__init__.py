@@ -1,3 +1,4 @@
 """pyredis: a Redis-compatible server with a Cython hot path."""
+from fastresp.util import REDIS_VERSION  # noqa: F401  (the Redis release pyredis reproduces)
+
 __version__ = "0.1.0"
-REDIS_VERSION = "7.0.15"   # the Redis release whose behaviour pyredis reproduces

@@ -7,6 +7,10 @@ cdef extern from "compat.h" nogil:
     size_t fr_usable_size(void* p)
     size_t fr_heap_in_use()
 
+cdef extern from "version.h":
+    const char* REDIS_VERSION
+    int REDIS_VERSION_NUM
+
 cdef extern from "errors.h":
     const char* ERR_SYNTAX
     const char* ERR_WRONGTYPE
