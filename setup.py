@@ -9,8 +9,9 @@ SRC = os.path.join("src", "fastresp")
 INCLUDES = [os.path.join(SRC, "includes")]
 
 # One extension per .pyx module of src/fastresp.
-MODULES = ["util", "reply", "keyspace", "parser", "core", "listpack", "t_string", "t_keys",
-           "t_list", "t_hash", "t_set", "t_zset", "t_sort", "pubsub", "rdb", "errors"]
+MODULES = ["util", "reply", "keyspace", "datatypes", "parser", "core", "listpack", "connection",
+           "db", "expire", "object", "t_string", "t_list", "t_hash", "t_set", "t_zset", "t_sort",
+           "pubsub", "rdb", "errors"]
 
 COMPILE_ARGS = ["-O3", "-Wno-unused-function", "-Wno-unreachable-code"]
 if os.environ.get("FASTRESP_DEBUG"):

@@ -92,7 +92,7 @@ cdef int _mark_unblocked(Core core, Client c) except -1:
     if not (c.flags & (CLIENT_UNBLOCKED | CLIENT_CLOSED)):
         c.flags |= CLIENT_UNBLOCKED
         core.unblocked.append(c)
-    core.queue_write(c)
+    queue_write(core, c)
     return 0
 
 
@@ -109,12 +109,28 @@ cdef int _compact_timeouts(Core core) except -1:
 
 
 cdef void _key_added_hook(Db* db, const char* k, size_t n) noexcept:
-    """KsState.key_added: a key was created in a database where clients are blocked."""
-    if _the_core is not None:
-        try:
-            key_ready(_the_core, db.id, PyBytes_FromStringAndSize(k, n))
-        except Exception:
-            pass
+    """KsState.key_added: a key was created in a database where clients are blocked. Should
+    that fail (out of memory), the failure is logged and every key clients wait on is checked
+    again before the loop sleeps (recheck_blocked_keys), so no waiter is forgotten."""
+    cdef Core core
+    if db.st.owner == NULL:
+        return
+    core = <Core>db.st.owner
+    try:
+        key_ready(core, db.id, PyBytes_FromStringAndSize(k, n))
+    except BaseException:
+        hook_failed(core, "Waking the clients blocked on a key")
+        core.recheck_blocked = True
+
+
+cdef int recheck_blocked_keys(Core core) except -1:
+    """After a failed wake-up: every blocked-on key that exists is ready."""
+    cdef int dbi
+    core.recheck_blocked = False
+    for dbi in range(core.keyspace.ndbs):
+        if core.blocking_keys[dbi]:
+            signal_db_ready(core, dbi)
+    return 0
 
 
 cdef int key_ready(Core core, int dbi, bytes key) except -1:
@@ -201,7 +217,7 @@ cdef bint _reprocess(Core core, Client c) except -1:
     except MemoryError:
         c.error_cstr(b"OOM command not allowed when used memory > 'maxmemory'.")
     except Exception as exc:
-        core._internal_error(c, exc)
+        internal_error(core, c, exc)
     finally:
         c.argv = argv
         c.argl = argl
@@ -254,12 +270,12 @@ cdef int resume_unblocked(Core core) except -1:
                 continue
             if c.flags & CLIENT_POSTPONED and not (c.flags & CLIENT_BLOCKED):
                 _run_postponed(core, c)
-                core.queue_write(c)
+                queue_write(core, c)
             if c.flags & (CLIENT_CLOSED | CLIENT_BLOCKED) or c.qlen == 0:
                 continue
-            core.process_input(c, c.qbuf, c.qlen)
+            process_input(core, c, c.qbuf, c.qlen)
             if not (c.flags & CLIENT_CLOSED):
-                core._finish_input(c, c.qbuf, c.qlen, False)
+                finish_input(core, c, c.qbuf, c.qlen, False)
     return 0
 
 
@@ -270,9 +286,9 @@ cdef bint pause_applies(Core core, Client c, Command* cmd) noexcept:
     cdef unsigned long long mask = CMD_WRITE | CMD_MAY_REPLICATE
     if core.pause_kind == PAUSE_ALL:
         return True
-    if cmd.flags & mask or cmd.role & ROLE_PAUSED_BY_WRITE:
+    if cmd.flags & mask or cmd.role & ROLE_PAUSED_AS_WRITE:
         return True
-    return (cmd.role & ROLE_EXEC) != 0 and cmd.native == _cmd_exec and (c.mflags & mask) != 0
+    return cmd.native == _cmd_exec and (c.mflags & mask) != 0
 
 
 cdef int postpone(Core core, Client c, Command* cmd) except -1:
@@ -322,10 +338,10 @@ cdef int _call_saved(Core core, Client c, SavedCmd* s) except -1:
     c.argc = s.argc
     try:
         if c.flags & CLIENT_REPLY_MODES:
-            _call_with_reply_mode(core, c)
+            call_with_reply_mode(core, c)
         else:
-            core.call(c)
-            _skip_next_reply(c)
+            process_command(core, c)
+            skip_next_reply(c)
     finally:
         c.argv = argv
         c.argl = argl

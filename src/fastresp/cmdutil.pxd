@@ -3,7 +3,7 @@
 #
 # Convention: a helper that can fail returns 0 on success and 1 after it has replied with the
 # error (the handler then just returns); -1 propagates a Python exception.
-from libc.string cimport strlen
+from libc.string cimport strlen, memcmp
 from libc.stdint cimport uint64_t
 from fastresp.core cimport Client
 from fastresp.keyspace cimport (Entry, Str, Db, T_STRING, T_LIST, T_SET, T_ZSET, T_HASH,
@@ -66,6 +66,16 @@ cdef inline int reply_string_entry(Client c, Entry* e) except -1:
         return reply_bulk_ll(&c.out, e.v.i)
     s = <Str*>e.v.p
     return reply_bulk(&c.out, str_bytes(s), s.len)
+
+
+cdef inline Entry* lookup_arg(Client c, int i, int flags, uint64_t* h) noexcept:
+    """The key at argument i (LOOKUP_* flags), NULL when missing; *h gets its hash."""
+    return lookup(c.db, c.argv[i], c.argl[i], flags, h, NULL)
+
+
+cdef inline bint same_arg(Client c, int i, int j) noexcept:
+    """Arguments i and j are the same bytes."""
+    return c.argl[i] == c.argl[j] and memcmp(c.argv[i], c.argv[j], c.argl[i]) == 0
 
 
 cdef inline Entry* lookup_read(Client c, int i, int t, bint* wrong) noexcept:

@@ -1,4 +1,4 @@
-# The server core: connections (Client), the command table, dispatch and the event loop.
+# The server core: what every part of it shares (like Redis's server.h). core.pyx maps the parts.
 from cpython.object cimport PyObject
 from libc.string cimport memcmp
 from fastresp.reply cimport ReplyBuf
@@ -6,7 +6,7 @@ from fastresp.parser cimport ParseState, ParseLimits
 from fastresp.keyspace cimport Keyspace, Db
 from fastresp.includes.libc_extra cimport sockaddr_storage
 
-# Command flags, with the names COMMAND INFO prints (see COMMAND_FLAGS in core.pyx).
+# Command flags, with the names COMMAND INFO prints (see COMMAND_FLAGS in cmdtable.pxi).
 cdef enum:
     CMD_WRITE = 1 << 0
     CMD_READONLY = 1 << 1
@@ -30,6 +30,14 @@ cdef enum:
     CMD_MOVABLE_KEYS = 1 << 25
     CMD_ALLOW_BUSY = 1 << 26
 
+# What the dispatcher does with a command beyond its flags (Command.role), declared in the
+# command table as CommandSpec.roles (names in COMMAND_ROLES, cmdtable.pxi).
+cdef enum:
+    ROLE_NOT_QUEUED = 1 << 0             # runs at once inside MULTI (EXEC, DISCARD, WATCH ...)
+    ROLE_SUBSCRIBED_CONTEXT = 1 << 1     # allowed to a RESP2 client in subscribed mode
+    ROLE_PAUSED_AS_WRITE = 1 << 2        # held by CLIENT PAUSE WRITE like a write (PUBLISH)
+    ROLE_REFUSED_ON_WRITE_ERROR = 1 << 3  # refused like writes while persistence fails (PING)
+
 # Client flags.
 cdef enum:
     CLIENT_CLOSE_AFTER_REPLY = 1 << 0   # close once the pending reply is written (QUIT, errors)
@@ -52,18 +60,19 @@ cdef enum:
     CLIENT_UNBLOCKED = 1 << 17          # woken: its pending input runs before the loop sleeps
     CLIENT_REPROCESSING = 1 << 18       # a blocked command runs again because a key is ready
     CLIENT_STILL_BLOCKED = 1 << 19      # set by block_for_keys while reprocessing
-    CLIENT_DENY_BLOCKING = CLIENT_MULTI | CLIENT_IN_EXEC
+    # An in-process client (fake_client): no connection; the caller reads its replies. It never
+    # blocks, is never paused and never gets -LOADING. What it runs for:
+    CLIENT_FAKE = 1 << 20
+    CLIENT_SCRIPT = 1 << 21             # a script's redis.call
+    CLIENT_MODULE = 1 << 22             # a module command's calls
+    CLIENT_MASTER = 1 << 23             # the master's replication stream
+    CLIENT_AOF = 1 << 24                # the append-only file being loaded
+    CLIENT_ORIGINS = CLIENT_SCRIPT | CLIENT_MODULE | CLIENT_MASTER | CLIENT_AOF
+    CLIENT_DENY_BLOCKING = CLIENT_MULTI | CLIENT_IN_EXEC | CLIENT_FAKE
     CLIENT_REPLY_MODES = CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP_NEXT | CLIENT_REPLY_SKIP
-
-# What the core must know of a command beyond its flags (Command.role).
-cdef enum:
-    ROLE_EXEC = 1 << 0          # EXEC, DISCARD, MULTI, WATCH, QUIT, RESET: never queued
-    ROLE_PUBSUB_CONTEXT = 1 << 1  # allowed to a RESP2 client in subscribed mode
-    ROLE_PAUSED_BY_WRITE = 1 << 2  # held by CLIENT PAUSE WRITE beyond write commands (PUBLISH)
-    ROLE_DENIED_ON_WRITE_ERROR = 1 << 3  # refused like writes while persistence fails (PING)
+    CLIENT_NO_WRITE = CLIENT_PENDING_WRITE | CLIENT_WRITE_WAIT | CLIENT_CLOSED | CLIENT_FAKE
 
 ctypedef int (*cmd_fn)(Client c) except -1
-ctypedef int (*client_fn)(Client c) except -1
 
 cdef struct Command:
     char* name                 # lower-case name (for a subcommand: its own part, "get")
@@ -71,6 +80,7 @@ cdef struct Command:
     char* fullname             # "get", or "config|get" for a subcommand
     int arity                  # exact argc, or -N for "at least N"
     unsigned long long flags   # CMD_*
+    int role                   # ROLE_*
     cmd_fn native              # Cython handler, or NULL
     PyObject* py_handler       # Python handler (borrowed: the Core keeps its spec alive)
     PyObject* spec             # the Python CommandSpec (borrowed, same owner)
@@ -81,7 +91,6 @@ cdef struct Command:
     long long usec
     long long rejected_calls
     long long failed_calls
-    int role                   # ROLE_*
 
 cdef struct ErrorStat:
     char prefix[32]
@@ -99,7 +108,7 @@ cdef struct SavedCmd:
 
 cdef class Client:
     cdef readonly long long id
-    cdef readonly int fd
+    cdef readonly int fd             # -1 for an in-process client
     cdef Core core
     cdef Db* db                      # the selected database
     cdef readonly int db_index
@@ -124,7 +133,6 @@ cdef class Client:
     cdef readonly long long ctime_ms
     cdef readonly long long last_interaction_ms
     cdef public bint authenticated
-    cdef public object state         # per-client state owned by the Python layer, or None
     # transactions (multi.pxi)
     cdef SavedCmd** mqueue           # commands queued since MULTI
     cdef int mcount, mcap
@@ -137,12 +145,12 @@ cdef class Client:
     cdef list bkeys                  # keys it waits on, in its database
     cdef long long bdeadline_us      # monotonic deadline, 0 = none
     cdef long long bseq              # block number: stale timeout-heap rows are skipped
+    cdef bytes bready                # while a blocked command runs again: the key that is ready
     # pub/sub (pubsub.pyx): channel -> None dicts, in subscription order
     cdef public dict channels
     cdef public dict patterns
     cdef public dict shard_channels
     cdef public long long obuf_soft_since_ms  # when the output buffer went over the soft limit
-    cdef bytes bready                # while a blocked command runs again: the key that is ready
 
     cdef int error(self, const char* msg, size_t n) except -1
     cdef int error_cstr(self, const char* msg) except -1
@@ -150,17 +158,20 @@ cdef class Client:
     cdef int subscriptions(self) noexcept   # channels + patterns (not shard channels)
 
 
+ctypedef int (*client_fn)(Client c) except -1
+
 cdef class Core:
     cdef readonly Keyspace keyspace
-    cdef object server               # passed to Python command handlers
+    cdef readonly object server      # what Python command handlers get as their first argument
+    cdef public object pubsub        # the pub/sub registries (a pubsub.PubSub), or None
     cdef int poll                    # readiness backend handle
     cdef PyObject** fdtable          # fd -> Client (owned references)
     cdef int fdcap
     cdef bint* listening             # fd -> is a listening socket
-    cdef readonly dict clients       # id -> Client
+    cdef readonly dict clients       # id -> Client (connections only)
     cdef long long next_client_id
     cdef int reserve_fd              # spare descriptor for accepting through EMFILE
-    # command table
+    # command table (cmdtable.pxi)
     cdef Command* commands           # top-level commands (ncommands)
     cdef int ncommands
     cdef Command** slots             # open-addressing index over commands by name
@@ -187,7 +198,13 @@ cdef class Core:
     cdef public long long stat_writes
     cdef ErrorStat errorstats[128]
     cdef int nerrorstats
-    # loop
+    # dispatch (dispatch.pxi)
+    cdef int call_depth              # commands running now: 1 for a client's, more when nested
+    cdef long long clock_us          # end of the last command of the running batch, or 0
+    # a dataset is loading and clients are served between its chunks (1), or being served
+    # right now (2): commands without the `loading` flag answer -LOADING
+    cdef int serving_while_loading
+    # loop (eventloop.pxi)
     cdef PyObject** pending          # clients with replies to write (owned references)
     cdef int npending, pendcap
     cdef list to_close               # clients to close at the end of the iteration
@@ -196,11 +213,10 @@ cdef class Core:
     cdef public object on_close      # Python callable(client) when a connection ends
     cdef public object log           # Python callable(level, message)
     cdef long long next_cron_us
-    cdef long long clock_us          # end of the last command of the running batch, or 0
     cdef str _unix_addr              # unixsocket path, for the addresses of its clients
-    # transactions
+    # transactions (multi.pxi)
     cdef list watched_keys           # per database: {key: [Client]}
-    # blocking
+    # blocking (blocking.pxi)
     cdef list blocking_keys          # per database: {key: [Client]} in arrival order
     cdef list ready_keys             # [(db index, key)] that got a value since last served
     cdef set ready_set
@@ -208,12 +224,13 @@ cdef class Core:
     cdef readonly long long blocked_count       # clients blocked on keys
     cdef readonly long long timeout_table_count # of those, clients with a timeout
     cdef list unblocked              # woken clients whose pending input must run
+    cdef bint recheck_blocked        # a wake-up may have been missed: re-check every key
     # CLIENT PAUSE
     cdef readonly int pause_kind     # 0, PAUSE_WRITE or PAUSE_ALL
     cdef readonly long long pause_end_us
     cdef list postponed              # clients whose command waits for the pause to end
-    # pub/sub
-    cdef client_fn pubsub_release  # drop a client's subscriptions (set by pubsub.pyx)
+    # pub/sub (set by pubsub.PubSub when it attaches)
+    cdef client_fn pubsub_release    # drop a client's subscriptions
     cdef public long long obuf_pubsub_hard      # client-output-buffer-limit pubsub (bytes)
     cdef public long long obuf_pubsub_soft
     cdef public long long obuf_pubsub_soft_seconds
@@ -224,58 +241,55 @@ cdef class Core:
     # persistence: while set (bytes, an error line without '-'), write commands are refused
     # with it (MISCONF after a failed background save)
     cdef public object write_error
-    # propagation (propagate.pxi): the write commands of this loop iteration, as the AOF
-    # records them, written to aof_fd before any reply goes out
+    # propagation (propagate.pxi): the write operations of this loop iteration, as the AOF
+    # records them
     cdef ReplyBuf aof_buf
-    cdef public int aof_fd           # -1: no AOF
-    cdef public int aof_fsync        # AOF_FSYNC_*
-    cdef int aof_db                  # the database the AOF stream has SELECTed (-1: none)
-    cdef int prop_depth              # nesting of execute() (EXEC runs commands inside)
+    cdef int aof_db                  # the database the stream has SELECTed (-1: none)
     cdef size_t prop_mark            # where the top-level command's first operation starts
     cdef int prop_ops                # operations recorded since the top-level command began
     cdef bint prop_custom            # the running command propagated itself
+    # the append-only file (aof.pxi): aof_buf goes to aof_fd before any reply goes out
+    cdef public int aof_fd           # -1: no AOF
+    cdef public int aof_fsync        # AOF_FSYNC_*
     cdef long long aof_last_fsync_us
     cdef public long long aof_written  # bytes written to the AOF since set_aof
-
-    cdef Command* lookup(self, const char* name, size_t n) noexcept
-    cdef int call(self, Client c) except -1
-    cdef int execute(self, Client c, Command* cmd) except -1
-    cdef int _call_in_state(self, Client c, Command* cmd) except -1
-    cdef int count_error(self, const char* msg, size_t n) noexcept
-    cdef int read_client(self, Client c) except -1
-    cdef int process_input(self, Client c, char* buf, size_t n) except -1
-    cdef int _run_commands(self, Client c, char* buf, size_t n, ParseLimits* lim) except -1
-    cdef int write_client(self, Client c) except -1
-    cdef int queue_write(self, Client c) except -1
-    cdef int flush_pending(self) except -1
-    cdef int free_client(self, Client c) except -1
-    cdef int accept_clients(self, int lfd) except -1
-    cdef int close_later(self, Client c) except -1
-    cdef int _call_python(self, Client c, Command* cmd) except -1
-    cdef int _internal_error(self, Client c, object exc) except -1
-    cdef int _shed_connection(self, int lfd) except -1
-    cdef int _new_client(self, int fd, sockaddr_storage* ss, int lfd) except -1
-    cdef int _before_sleep(self) except -1
-    cdef int _close_scheduled(self) except -1
-    cdef int _run_cron(self) except -1
-    cdef int _run_timers(self) except -1
-    cdef int _release_client_state(self, Client c) except -1
-    cdef int _finish_input(self, Client c, char* buf, size_t blen, bint shared) except -1
-    cdef long long _next_wakeup_us(self) noexcept
+    cdef bint aof_timestamps         # aof-timestamp-enabled: #TS annotations
+    cdef long long aof_last_ts       # the second of the last annotation
 
 
+# ----- connections (networking.pxi)
+cdef int queue_write(Core core, Client c) except -1
+cdef int close_later(Core core, Client c) except -1
+cdef int move_push_frame(Core core, Client c, size_t start) except -1
+cdef void hook_failed(Core core, str what) noexcept      # propagate.pxi, for keyspace hooks
+
+
+cdef inline int keep_pushed(Core core, Client c, size_t start) except -1:
+    """A pub/sub frame was written to c at [start, end): if c's own command is running with
+    its reply dropped (CLIENT REPLY OFF/SKIP), keep the frame anyway, as Redis 7.0 does."""
+    if c is core.reply_muted:
+        return move_push_frame(core, c, start)
+    return 0
+
+
+# ----- the in-process entry point (dispatch.pxi): run commands as a client with no connection
+cdef Client fake_client(Core core, unsigned int origin, int dbi, int proto)
+cdef int call_command(Client c, int argc, const char** argv, size_t* argl) except -1
+cdef object take_reply(Client c)              # the reply as Python values (and reset c.out)
+
+
+# ----- the command table, as Python sees a Cython handler
 cdef class NativeHandler:
     """A Cython command handler, as the Python command table refers to it."""
     cdef cmd_fn fn
 
 cdef NativeHandler native(cmd_fn fn)
-cdef int reply_value(ReplyBuf* r, object v) except -1
 
+# ----- for command handlers: blocking (blocking.pxi)
 cdef enum:
     PAUSE_WRITE = 1
     PAUSE_ALL = 2
 
-# ----- for command handlers
 cdef int block_for_keys(Client c, int first, int count, int step, long long timeout_ms, int btype) except -1
 
 
@@ -294,21 +308,25 @@ cdef inline int ready_key_position(Client c, int first, int count, int step) noe
             return i
     return 0
 cdef SavedCmd* saved_cmd_new(Command* cmd, int argc, const char** argv, size_t* argl) except NULL
-cdef int move_push_frame(Core core, Client c, size_t start) except -1
 
 cdef enum:
     AOF_FSYNC_NO = 0
     AOF_FSYNC_ALWAYS = 1
     AOF_FSYNC_EVERYSEC = 2
 
-# ----- propagation, for handlers that do not propagate verbatim
+# ----- propagation (propagate.pxi), for handlers that do not propagate verbatim
 cdef int propagate(Core core, int dbi, int argc, const char** argv, size_t* argl) except -1
 
 
+cdef inline bint propagating(Core core) noexcept:
+    """Whether write operations are being recorded (the AOF is on)."""
+    return core.aof_fd >= 0
+
+
 cdef inline int propagate_instead(Client c, int argc, const char** argv, size_t* argl) except -1:
-    """Record, for the AOF, this operation instead of the running command's own arguments
-    (SET ... EX as SET ... PXAT; call it once per operation)."""
-    if c.core.aof_fd < 0:
+    """Record this operation instead of the running command's own arguments (SET ... EX as
+    SET ... PXAT; call it once per operation)."""
+    if not propagating(c.core):
         return 0
     c.core.prop_custom = True
     return propagate(c.core, c.db_index, argc, argv, argl)
@@ -325,11 +343,3 @@ cdef inline void propagate_nothing(Client c) noexcept:
     """The running command changed data but records nothing itself (its operations were
     recorded with propagate_instead, or there is nothing to replay)."""
     c.core.prop_custom = True
-
-
-cdef inline int keep_pushed(Core core, Client c, size_t start) except -1:
-    """A pub/sub frame was written to c at [start, end): if c's own command is running with
-    its reply dropped (CLIENT REPLY OFF/SKIP), keep the frame anyway, as Redis 7.0 does."""
-    if c is core.reply_muted:
-        return move_push_frame(core, c, start)
-    return 0

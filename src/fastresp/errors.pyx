@@ -39,8 +39,7 @@ MAX_CLIENTS = (<bytes>ERR_MAX_CLIENTS).decode()
 
 def unknown_subcommand(subcommand, container):
     """"ERR unknown subcommand 'x'. Try CONFIG HELP." (subcommand cut at 128 bytes)."""
-    return (<bytes>ERR_UNKNOWN_SUBCOMMAND_FMT).decode().replace("%.128s", "%s", 1) % (
-        subcommand[:128], container.upper())
+    return (<bytes>ERR_UNKNOWN_SUBCOMMAND_FMT).decode() % (128, subcommand, container.upper())
 
 
 def wrong_arity(fullname):

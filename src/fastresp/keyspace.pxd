@@ -120,6 +120,7 @@ cdef struct KsState:
     int list_max_listpack_size
     int list_compress_depth
     # events (see the hooks above): notify-keyspace-events bits and who handles what
+    void* owner                # the Core serving this keyspace: the hooks' context (or NULL)
     int notify_flags
     key_event_fn notify        # publish a keyspace notification (pub/sub module)
     key_fn touch_watched       # a watched key changed (transactions; db.nwatched > 0)

@@ -66,7 +66,7 @@ cdef TypeOps _type_ops[T_MAX]
 
 
 cdef void register_type_ops(int t, free_fn f, dup_fn d) noexcept:
-    """Data-type modules register how to free and copy their values."""
+    """How to free and copy values of type t (datatypes.install, before any Keyspace)."""
     _type_ops[t].free_value = f
     _type_ops[t].dup_value = d
 
@@ -975,6 +975,8 @@ cdef class Keyspace:
         cdef const unsigned char* sp = <const unsigned char*>PyBytes_AS_STRING(seed)
         if databases < 1 or databases > DB_MAX:
             raise ValueError("databases out of range")
+        from fastresp import datatypes    # (builds on this module: imported when first needed)
+        datatypes.install()               # how to free and copy lists, sets, sorted sets, hashes
         self.dbs = <Db*>calloc(databases, sizeof(Db))
         if self.dbs == NULL:
             raise MemoryError()

@@ -52,7 +52,7 @@ cdef int _run_saved(Core core, Client c, SavedCmd* s) except -1:
     c.argl = s.argl
     c.argc = s.argc
     try:
-        core.execute(c, s.cmd)
+        execute(core, c, s.cmd)
     finally:
         c.argv = argv
         c.argl = argl
@@ -61,12 +61,26 @@ cdef int _run_saved(Core core, Client c, SavedCmd* s) except -1:
 
 
 cdef void _touch_watched_hook(Db* db, const char* k, size_t n) noexcept:
-    """KsState.touch_watched: a key of a database with watched keys changed."""
-    if _the_core is not None:
-        try:
-            touch_key(_the_core, db.id, PyBytes_FromStringAndSize(k, n))
-        except Exception:
-            pass
+    """KsState.touch_watched: a key of a database with watched keys changed. Should that
+    fail (out of memory), the failure is logged and every transaction watching a key of the
+    database fails instead (an EXEC that should fail never succeeds)."""
+    cdef Core core
+    if db.st.owner == NULL:
+        return
+    core = <Core>db.st.owner
+    try:
+        touch_key(core, db.id, PyBytes_FromStringAndSize(k, n))
+    except BaseException:
+        hook_failed(core, "Invalidating the transactions watching a key")
+        _dirty_all_watchers(core, db.id)
+
+
+cdef void _dirty_all_watchers(Core core, int dbi) noexcept:
+    """Every client watching a key of database dbi will see its EXEC fail (allocates nothing:
+    the keys stay watched until EXEC, DISCARD or UNWATCH)."""
+    for clients in (<dict>core.watched_keys[dbi]).values():
+        for obj in <list>clients:
+            (<Client>obj).flags |= CLIENT_DIRTY_CAS
 
 
 # ----- MULTI
@@ -189,7 +203,7 @@ cdef int multi_queue(Core core, Client c, Command* cmd) except -1:
     cdef SavedCmd** grown
     cdef SavedCmd* s
     if c.flags & CLIENT_IN_EXEC:     # never reached: EXEC runs its commands directly
-        return core.execute(c, cmd)
+        return execute(core, c, cmd)
     if c.mcount == c.mcap:
         c.mcap = c.mcap * 2 if c.mcap else 8
         grown = <SavedCmd**>realloc(c.mqueue, c.mcap * sizeof(SavedCmd*))

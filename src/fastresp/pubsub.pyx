@@ -28,36 +28,49 @@ from libc.string cimport memcpy, memmove, strlen
 from libc.stdlib cimport malloc, free
 
 from fastresp.core cimport (Core, Client, native, CLIENT_CLOSED, CLIENT_PUBSUB,
-                            CLIENT_CLOSE_ASAP, CLIENT_IN_CALL, CLIENT_IN_EXEC,
-                            CLIENT_DENY_BLOCKING, keep_pushed)
+                            CLIENT_CLOSE_ASAP, CLIENT_IN_CALL, CLIENT_IN_EXEC, CLIENT_MULTI,
+                            CLIENT_DENY_BLOCKING, keep_pushed, queue_write, close_later,
+                            hook_failed)
 from fastresp.keyspace cimport (Db, Keyspace, NOTIFY_KEYSPACE, NOTIFY_KEYEVENT)
 from fastresp.reply cimport (ReplyBuf, reply_push, reply_array, reply_bulk, reply_int,
                              reply_null, reply_raw, reply_release)
 from fastresp.util cimport glob_match
 from fastresp.includes.libc_extra cimport snprintf
 
-cdef dict _channels = {}          # channel -> {Client: None}
-cdef dict _patterns = {}          # pattern -> {Client: None}
-cdef dict _shard = {}             # shard channel -> {Client: None}
-cdef Core _core = None
-cdef ReplyBuf _frame              # scratch: the frame being published (RESP2 form)
-cdef long long _obuf_closed = 0   # subscribers closed for the output buffer limit
-
 cdef enum:
     COMPACT_MIN = 64 * 1024       # written bytes worth dropping from a subscriber's buffer
     FRAME_KEEP = 64 * 1024        # scratch capacity kept between publishes
 
 
-def install(Core core):
-    """Attach pub/sub to a core: keyspace notifications and subscription clean-up on close."""
-    global _core, _obuf_closed
-    _core = core
-    _channels.clear()
-    _patterns.clear()
-    _shard.clear()
-    _obuf_closed = 0
-    core.keyspace.st.notify = _notify_hook
-    core.pubsub_release = _release_client
+cdef class PubSub:
+    """The pub/sub state of one server. Made once at start-up, it attaches itself to the core
+    (Core.pubsub, and the subscription clean-up of closing clients) and to its keyspace
+    (keyspace notifications)."""
+
+    def __cinit__(self, Core core):
+        self.core = core
+        self.channels = {}
+        self.patterns = {}
+        self.shard = {}
+        core.pubsub = self
+        core.pubsub_release = _release_client
+        core.keyspace.st.notify = _notify_hook
+
+    def __dealloc__(self):
+        reply_release(&self.frame)
+
+    def counts(self):
+        """(channels, patterns, shard channels) with subscribers, for INFO (pubsub_channels,
+        pubsub_patterns, pubsubshard_channels)."""
+        return len(self.channels), len(self.patterns), len(self.shard)
+
+    def unsubscribe_all(self, Client c):
+        """RESET: leave every channel, pattern and shard channel without confirmations."""
+        _release_client(c)
+
+
+cdef inline PubSub _of(Core core):
+    return <PubSub>core.pubsub
 
 
 # ----- frames
@@ -123,7 +136,7 @@ cdef bint _remove(dict registry, dict mine, bytes name, Client c) except -1:
 # ----- output buffer limit
 cdef int _check_obuf(Core core, Client c) except -1:
     """Close a subscriber whose pending output is over the pubsub class's limits."""
-    global _obuf_closed
+    cdef PubSub ps
     cdef long long pending = <long long>(c.out.len - c.out.sent)
     cdef long long now
     cdef bint over = False
@@ -139,18 +152,12 @@ cdef int _check_obuf(Core core, Client c) except -1:
         c.obuf_soft_since_ms = 0
     if not over:
         return 0
-    _obuf_closed += 1
-    core.close_later(c)
+    ps = _of(core)
+    ps.obuf_closed += 1
+    close_later(core, c)
     if core.log is not None:
-        try:
-            try:
-                info = core.server.client_line(c)
-            except Exception:
-                info = f"id={c.id} addr={c.addr}"
-            core.log("warning", f"Client {info} scheduled to be closed ASAP for overcoming of "
-                                f"output buffer limits.")
-        except Exception:
-            pass
+        core.log("warning", f"Client {c.info_line()} scheduled to be closed ASAP for "
+                            f"overcoming of output buffer limits.")
     return 0
 
 
@@ -168,22 +175,22 @@ cdef inline void _compact(Client c) noexcept:
 
 
 # ----- publishing
-cdef int _build_frame(const char* kind, size_t kn, const char* pat, size_t pn,
+cdef int _build_frame(ReplyBuf* frame, const char* kind, size_t kn, const char* pat, size_t pn,
                       const char* ch, size_t chn, const char* msg, size_t mn) except -1:
     """The message frame, RESP2 form, into the scratch buffer."""
-    _frame.len = 0
-    _frame.sent = 0
-    _frame.proto = 2
-    reply_array(&_frame, 4 if pat != NULL else 3)
-    reply_bulk(&_frame, kind, kn)
+    frame.len = 0
+    frame.sent = 0
+    frame.proto = 2
+    reply_array(frame, 4 if pat != NULL else 3)
+    reply_bulk(frame, kind, kn)
     if pat != NULL:
-        reply_bulk(&_frame, pat, pn)
-    reply_bulk(&_frame, ch, chn)
-    reply_bulk(&_frame, msg, mn)
+        reply_bulk(frame, pat, pn)
+    reply_bulk(frame, ch, chn)
+    reply_bulk(frame, msg, mn)
     return 0
 
 
-cdef int _send_frame(Core core, dict subs) except -1:
+cdef int _send_frame(Core core, ReplyBuf* frame, dict subs) except -1:
     """Copy the scratch frame to every subscriber in subs."""
     cdef Client c
     cdef size_t at
@@ -193,11 +200,11 @@ cdef int _send_frame(Core core, dict subs) except -1:
             continue
         _compact(c)
         at = c.out.len
-        reply_raw(&c.out, _frame.data, _frame.len)
+        reply_raw(&c.out, frame.data, frame.len)
         if c.out.proto == 3:
             c.out.data[at] = b'>'
         keep_pushed(core, c, at)
-        core.queue_write(c)
+        queue_write(core, c)
         if c.flags & CLIENT_PUBSUB:
             _check_obuf(core, c)
     return 0
@@ -207,53 +214,63 @@ cdef long long publish(Core core, const char* ch, size_t chn, const char* msg, s
     """Deliver a message to the channel's subscribers, then to the matching patterns'.
     Returns the number of receivers (a client subscribed to the channel and to matching
     patterns counts once per subscription, as in Redis)."""
+    cdef PubSub ps = _of(core)
     cdef long long n = 0
     cdef bytes channel = PyBytes_FromStringAndSize(ch, chn)
     cdef bytes pat
-    subs = _channels.get(channel)
+    subs = ps.channels.get(channel)
     try:
         if subs is not None:
-            _build_frame(b"message", 7, NULL, 0, ch, chn, msg, mn)
-            _send_frame(core, <dict>subs)
+            _build_frame(&ps.frame, b"message", 7, NULL, 0, ch, chn, msg, mn)
+            _send_frame(core, &ps.frame, <dict>subs)
             n += len(<dict>subs)
-        if _patterns:
-            for pat_obj, psubs in (<dict>_patterns).items():
+        if ps.patterns:
+            for pat_obj, psubs in ps.patterns.items():
                 pat = <bytes>pat_obj
                 if not glob_match(PyBytes_AS_STRING(pat), PyBytes_GET_SIZE(pat), ch, chn, False):
                     continue
-                _build_frame(b"pmessage", 8, PyBytes_AS_STRING(pat), PyBytes_GET_SIZE(pat),
-                             ch, chn, msg, mn)
-                _send_frame(core, <dict>psubs)
+                _build_frame(&ps.frame, b"pmessage", 8, PyBytes_AS_STRING(pat),
+                             PyBytes_GET_SIZE(pat), ch, chn, msg, mn)
+                _send_frame(core, &ps.frame, <dict>psubs)
                 n += len(<dict>psubs)
     finally:
-        if _frame.cap > FRAME_KEEP:
-            reply_release(&_frame)
+        if ps.frame.cap > FRAME_KEEP:
+            reply_release(&ps.frame)
     return n
 
 
 cdef long long spublish(Core core, const char* ch, size_t chn, const char* msg, size_t mn) except -1:
     """Deliver a message to a shard channel's subscribers (no patterns)."""
+    cdef PubSub ps = _of(core)
     cdef bytes channel = PyBytes_FromStringAndSize(ch, chn)
-    subs = _shard.get(channel)
+    subs = ps.shard.get(channel)
     if subs is None:
         return 0
     try:
-        _build_frame(b"smessage", 8, NULL, 0, ch, chn, msg, mn)
-        _send_frame(core, <dict>subs)
+        _build_frame(&ps.frame, b"smessage", 8, NULL, 0, ch, chn, msg, mn)
+        _send_frame(core, &ps.frame, <dict>subs)
     finally:
-        if _frame.cap > FRAME_KEEP:
-            reply_release(&_frame)
+        if ps.frame.cap > FRAME_KEEP:
+            reply_release(&ps.frame)
     return len(<dict>subs)
 
 
 # ----- keyspace notifications
 cdef void _notify_hook(Db* db, int cls, const char* event, const char* k, size_t n) noexcept:
+    """KsState.notify: publish a keyspace notification. A failure (out of memory) is logged;
+    notifications are fire and forget, so nothing else is owed."""
     cdef int flags = db.st.notify_flags
     cdef char head[64]
     cdef int hn
     cdef size_t en
     cdef char* buf
-    if _core is None or not (_channels or _patterns):
+    cdef Core core
+    cdef PubSub ps
+    if db.st.owner == NULL:
+        return
+    core = <Core>db.st.owner
+    ps = _of(core)
+    if ps is None or not (ps.channels or ps.patterns):
         return
     try:
         en = strlen(event)
@@ -265,7 +282,7 @@ cdef void _notify_hook(Db* db, int cls, const char* event, const char* k, size_t
             memcpy(buf, head, hn)
             memcpy(buf + hn, k, n)
             try:
-                publish(_core, buf, hn + n, event, en)
+                publish(core, buf, hn + n, event, en)
             finally:
                 free(buf)
         if flags & NOTIFY_KEYEVENT:
@@ -276,45 +293,29 @@ cdef void _notify_hook(Db* db, int cls, const char* event, const char* k, size_t
             memcpy(buf, head, hn)
             memcpy(buf + hn, event, en)
             try:
-                publish(_core, buf, hn + en, k, n)
+                publish(core, buf, hn + en, k, n)
             finally:
                 free(buf)
-    except Exception:
-        pass
+    except BaseException:
+        hook_failed(core, "Publishing a keyspace notification")
 
 
 # ----- leaving
 cdef int _release_client(Client c) except -1:
     """A closing client leaves every channel, pattern and shard channel (no confirmations)."""
+    cdef PubSub ps = _of(c.core)
     if c.channels:
         for name in list(c.channels):
-            _remove(_channels, c.channels, name, c)
+            _remove(ps.channels, c.channels, name, c)
     if c.patterns:
         for name in list(c.patterns):
-            _remove(_patterns, c.patterns, name, c)
+            _remove(ps.patterns, c.patterns, name, c)
     if c.shard_channels:
         for name in list(c.shard_channels):
-            _remove(_shard, c.shard_channels, name, c)
+            _remove(ps.shard, c.shard_channels, name, c)
     c.obuf_soft_since_ms = 0
     _update_flag(c)
     return 0
-
-
-def counts():
-    """(channels, patterns, shard channels) with subscribers, for INFO (pubsub_channels,
-    pubsub_patterns, pubsubshard_channels)."""
-    return len(_channels), len(_patterns), len(_shard)
-
-
-def obuf_limit_closes():
-    """Subscribers closed for overcoming the pubsub output buffer limit (Redis 7.0 only logs
-    these)."""
-    return _obuf_closed
-
-
-def unsubscribe_all(Client c):
-    """RESET: leave every channel, pattern and shard channel without confirmations."""
-    _release_client(c)
 
 
 # ----- handlers
@@ -332,9 +333,12 @@ cdef int _subscribe(Client c, dict registry, dict mine, const char* kind, bint s
 
 # SUBSCRIBE channel [channel ...]
 cdef int cmd_subscribe(Client c) except -1:
+    if c.flags & CLIENT_DENY_BLOCKING and not (c.flags & CLIENT_MULTI):
+        # an in-process client expects one reply per command (MULTI is let through, as Redis)
+        return c.error_cstr(b"ERR SUBSCRIBE isn't allowed for a DENY BLOCKING client")
     if c.channels is None:
         c.channels = {}
-    return _subscribe(c, _channels, c.channels, b"subscribe", False)
+    return _subscribe(c, _of(c.core).channels, c.channels, b"subscribe", False)
 
 
 cdef int _unsubscribe(Client c, dict registry, dict mine, const char* kind, bint shard) except -1:
@@ -359,19 +363,21 @@ cdef int _unsubscribe(Client c, dict registry, dict mine, const char* kind, bint
 
 # UNSUBSCRIBE [channel [channel ...]]
 cdef int cmd_unsubscribe(Client c) except -1:
-    return _unsubscribe(c, _channels, c.channels, b"unsubscribe", False)
+    return _unsubscribe(c, _of(c.core).channels, c.channels, b"unsubscribe", False)
 
 
 # PSUBSCRIBE pattern [pattern ...]
 cdef int cmd_psubscribe(Client c) except -1:
+    if c.flags & CLIENT_DENY_BLOCKING and not (c.flags & CLIENT_MULTI):
+        return c.error_cstr(b"ERR PSUBSCRIBE isn't allowed for a DENY BLOCKING client")
     if c.patterns is None:
         c.patterns = {}
-    return _subscribe(c, _patterns, c.patterns, b"psubscribe", False)
+    return _subscribe(c, _of(c.core).patterns, c.patterns, b"psubscribe", False)
 
 
 # PUNSUBSCRIBE [pattern [pattern ...]]
 cdef int cmd_punsubscribe(Client c) except -1:
-    return _unsubscribe(c, _patterns, c.patterns, b"punsubscribe", False)
+    return _unsubscribe(c, _of(c.core).patterns, c.patterns, b"punsubscribe", False)
 
 
 # SSUBSCRIBE shardchannel [shardchannel ...]
@@ -380,12 +386,12 @@ cdef int cmd_ssubscribe(Client c) except -1:
         return c.error_cstr(b"ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
     if c.shard_channels is None:
         c.shard_channels = {}
-    return _subscribe(c, _shard, c.shard_channels, b"ssubscribe", True)
+    return _subscribe(c, _of(c.core).shard, c.shard_channels, b"ssubscribe", True)
 
 
 # SUNSUBSCRIBE [shardchannel [shardchannel ...]]
 cdef int cmd_sunsubscribe(Client c) except -1:
-    return _unsubscribe(c, _shard, c.shard_channels, b"sunsubscribe", True)
+    return _unsubscribe(c, _of(c.core).shard, c.shard_channels, b"sunsubscribe", True)
 
 
 # PUBLISH channel message
@@ -442,27 +448,27 @@ cdef int _numsub(Client c, dict registry) except -1:
 
 # PUBSUB CHANNELS [pattern]
 cdef int cmd_pubsub_channels(Client c) except -1:
-    return _list_names(c, _channels)
+    return _list_names(c, _of(c.core).channels)
 
 
 # PUBSUB SHARDCHANNELS [pattern]
 cdef int cmd_pubsub_shardchannels(Client c) except -1:
-    return _list_names(c, _shard)
+    return _list_names(c, _of(c.core).shard)
 
 
 # PUBSUB NUMSUB [channel ...]
 cdef int cmd_pubsub_numsub(Client c) except -1:
-    return _numsub(c, _channels)
+    return _numsub(c, _of(c.core).channels)
 
 
 # PUBSUB SHARDNUMSUB [shardchannel ...]
 cdef int cmd_pubsub_shardnumsub(Client c) except -1:
-    return _numsub(c, _shard)
+    return _numsub(c, _of(c.core).shard)
 
 
 # PUBSUB NUMPAT
 cdef int cmd_pubsub_numpat(Client c) except -1:
-    return reply_int(&c.out, len(_patterns))
+    return reply_int(&c.out, len(_of(c.core).patterns))
 
 
 HANDLERS = {

@@ -41,7 +41,7 @@ from libc.errno cimport errno, EINTR
 from posix.unistd cimport write, usleep
 from cpython.ref cimport PyObject
 
-from fastresp.core cimport Client, native, propagate_key_op, propagate_edited
+from fastresp.core cimport propagating, Client, native, propagate_key_op, propagate_edited
 from fastresp.cmdutil cimport syntax_error, arg_ll, key_changed, key_event
 from fastresp.keyspace cimport (Entry, Db, Str, KsState, Keyspace, Dict, T_STRING, T_LIST,
                                 T_SET, T_ZSET, T_HASH, ENC_INT, ENC_EMBSTR, ENC_RAW,
@@ -1321,7 +1321,7 @@ cdef int cmd_restore(Client c) except -1:
         if deleted:
             key_event(c, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
             key_changed(c, 1)
-            if c.core.aof_fd >= 0:
+            if propagating(c.core):
                 prop_restore(c, 0, True)
         return reply_ok(&c.out)
     h = key_hash(st, c.argv[1], c.argl[1])
@@ -1340,7 +1340,7 @@ cdef int cmd_restore(Client c) except -1:
         e.meta = (e.meta & 0xff) | ((clock & LRU_CLOCK_MAX) << META_LRU_SHIFT)
     key_event(c, NOTIFY_GENERIC, b"restore", c.argv[1], c.argl[1])
     key_changed(c, 1)
-    if ttl and not absttl and c.core.aof_fd >= 0:
+    if ttl and not absttl and propagating(c.core):
         prop_restore(c, ttl, False)
     return reply_ok(&c.out)
 

@@ -1,4 +1,6 @@
-# Per-client reply buffer with typed RESP2/RESP3 appends.
+# Replies: the per-client reply buffer with typed RESP2/RESP3 appends, the Python reply values
+# Python handlers return (reply_value), and the reader in-process callers use to take a reply
+# apart (ReplyReader: C values pointing into the buffer, or Python values).
 #
 # A ReplyBuf is one contiguous heap block that grows by doubling. Idle clients own no block:
 # the first append takes one from a small pool of REPLY_CHUNK-sized blocks and reply_release()
@@ -188,3 +190,30 @@ cdef inline int reply_verbatim(ReplyBuf* r, const char* p, size_t n, const char*
 cdef size_t reply_defer(ReplyBuf* r) except? 0
 cdef int reply_set_deferred(ReplyBuf* r, size_t at, char prefix, long long n) except -1
 cdef int reply_set_deferred_array(ReplyBuf* r, size_t at, long long n) except -1
+
+
+# ----- Python values as replies (reply.pyx: Status, MapReply, NULL_ARRAY ... and the mapping)
+cdef int reply_value(ReplyBuf* r, object v) except -1
+
+
+# ----- reading replies back (in-process callers: scripts, modules, tests)
+cdef struct ReplyItem:
+    char kind          # the RESP type byte: + - : $ * % ~ > _ , # = (
+    long long n        # ':' and '#': the value; '$' '=': the length; aggregates: the count
+                       # (a map counts pairs); -1 for RESP2's null bulk ($-1) and null array (*-1)
+    double d           # ',': the value
+    const char* s      # '+' '-' '$' '=' ',' '(': the payload, inside the buffer (not copied);
+    size_t len         # for '=' the text after its "txt:" format
+
+cdef struct ReplyReader:
+    const char* p      # the next byte to read
+    const char* end
+
+
+cdef inline void reader_init(ReplyReader* rd, const char* p, size_t n) noexcept:
+    rd.p = p
+    rd.end = p + n
+
+
+cdef int reply_read(ReplyReader* rd, ReplyItem* it) except -1
+cdef object reply_decode(ReplyReader* rd)

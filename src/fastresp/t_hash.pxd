@@ -11,3 +11,5 @@ cdef int hash_set(KsState* st, Entry* e, const char* f, size_t fn, const char* v
 cdef const char* hash_get(Entry* e, const char* f, size_t fn, size_t* vn, char* numbuf) noexcept
 cdef long long hash_length(Entry* e) noexcept
 cdef int hash_foreach(Entry* e, pair_fn fn, void* ctx) except -1    # field, value
+cdef void hash_free_value(Entry* e) noexcept             # the keyspace frees a value (datatypes.pyx)
+cdef int hash_dup_value(Entry* src, Entry* dst) except -1  # COPY

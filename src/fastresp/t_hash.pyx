@@ -26,7 +26,7 @@ from libc.stdlib cimport malloc, realloc, free
 from libc.stdint cimport uint64_t
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 
-from fastresp.core cimport Client, native, propagate_instead
+from fastresp.core cimport propagating, close_later, Client, native, propagate_instead
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command,
                                reply_string_entry, key_changed, lookup_read, key_event)
 from fastresp.keyspace cimport (Entry, Dict, KsState, EdictIter, T_HASH, ENC_LISTPACK,
@@ -37,7 +37,7 @@ from fastresp.keyspace cimport (Entry, Dict, KsState, EdictIter, T_HASH, ENC_LIS
                                 dict_random, edict_new, edict_free, edict_find, edict_add,
                                 edict_unlink, edict_dup, edict_iter_init, edict_next,
                                 edict_iter_done, edict_shrink_if_sparse, edict_random_u64,
-                                register_type_ops, pair_fn, notify_event, NOTIFY_HASH,
+                                pair_fn, notify_event, NOTIFY_HASH,
                                 NOTIFY_GENERIC)
 from fastresp.listpack cimport (LP, lpos, lp_new, lp_free, lp_dup, lp_first, lp_next, lp_skip,
                                 lp_get, lp_seek, lp_append, lp_replace, lp_delete, lp_find,
@@ -253,7 +253,7 @@ cdef int hash_foreach(Entry* e, pair_fn fn, void* ctx) except -1:
     return 0
 
 
-cdef void _free_hash(Entry* e) noexcept:
+cdef void hash_free_value(Entry* e) noexcept:
     if entry_encoding(e) == ENC_LISTPACK:
         lp_free(<LP*>e.v.p)
     else:
@@ -261,15 +261,12 @@ cdef void _free_hash(Entry* e) noexcept:
     e.v.p = NULL
 
 
-cdef int _dup_hash(Entry* src, Entry* dst) except -1:
+cdef int hash_dup_value(Entry* src, Entry* dst) except -1:
     if entry_encoding(src) == ENC_LISTPACK:
         dst.v.p = lp_dup(<LP*>src.v.p)
     else:
         dst.v.p = edict_dup(<Dict*>src.v.p)
     return 0
-
-
-register_type_ops(T_HASH, _free_hash, _dup_hash)
 
 
 # =============================================================================================
@@ -461,7 +458,7 @@ cdef int cmd_hincrbyfloat(Client c) except -1:
         db_add(c.db, e, h)
     hash_set(c.db.st, e, c.argv[2], c.argl[2], out, vn)
     key_changed(c, 1)
-    if c.core.aof_fd >= 0:
+    if propagating(c.core):
         prop_hset(c, out, vn)
     reply_bulk(&c.out, out, vn)
     key_event(c, NOTIFY_HASH, b"hincrbyfloat", c.argv[1], c.argl[1])
@@ -696,7 +693,7 @@ cdef int _hrandfield_repeating(Client c, Entry* e, unsigned long long count,
         # too big to complete: drop the partial reply and close the client, as Redis closes
         # a client past its output buffer limit
         c.out.len = start
-        c.core.close_later(c)
+        close_later(c.core, c)
     return 0
 
 

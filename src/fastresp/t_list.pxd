@@ -30,3 +30,5 @@ cdef bint list_delete_if_empty(Db* db, Entry* e) noexcept
 # and deletes the emptied source (returns 0)
 cdef int list_move(Client c, Entry* src, const char* dk, size_t dn, bint from_tail,
                    bint to_tail) except -1
+cdef void list_free_value(Entry* e) noexcept             # the keyspace frees a value (datatypes.pyx)
+cdef int list_dup_value(Entry* src, Entry* dst) except -1  # COPY

@@ -51,7 +51,7 @@ from libc.string cimport memcpy
 from libc.limits cimport LLONG_MIN
 from libc.stdint cimport uint64_t, uint32_t
 
-from fastresp.core cimport (Client, native, block_for_keys, ready_key_position,
+from fastresp.core cimport (propagating, Client, native, block_for_keys, ready_key_position,
                             CLIENT_REPROCESSING, propagate_instead,
                             propagate_key_count_op)
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command, key_changed,
@@ -59,7 +59,7 @@ from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_comma
 from fastresp.keyspace cimport (Entry, Db, KsState, T_LIST, ENC_QUICKLIST, LOOKUP_NONE,
                                 LOOKUP_WRITE, lookup, entry_type, entry_key, entry_keylen,
                                 entry_new, entry_set_type, db_insert, db_add, db_unlink_free,
-                                db_delete, register_type_ops, elem_fn, notify_event,
+                                db_delete, elem_fn, notify_event,
                                 NOTIFY_LIST, NOTIFY_GENERIC)
 from fastresp.listpack cimport (LP, lpos, lp_new, lp_free, lp_dup, lp_start, lp_end, lp_first,
                                 lp_last, lp_next, lp_prev, lp_skip, lp_get, lp_seek,
@@ -550,17 +550,14 @@ cdef int _pop_end(QList* q, bint tail) except -1:
     return 0
 
 
-cdef void _free_list(Entry* e) noexcept:
+cdef void list_free_value(Entry* e) noexcept:
     _ql_free(_ql(e))
     e.v.p = NULL
 
 
-cdef int _dup_list(Entry* src, Entry* dst) except -1:
+cdef int list_dup_value(Entry* src, Entry* dst) except -1:
     dst.v.p = _ql_dup(_ql(src))
     return 0
-
-
-register_type_ops(T_LIST, _free_list, _dup_list)
 
 
 # =============================================================================================
@@ -596,7 +593,7 @@ cdef int _push(Client c, bint tail, bint only_existing) except -1:
         try:
             db_add(c.db, e, h)
         except BaseException:
-            _free_list(e)
+            list_free_value(e)
             free(e)
             raise
     elif entry_type(e) != T_LIST:
@@ -1066,7 +1063,7 @@ cdef int _pop_first(Client c, int first, int nkeys, int step, bint tail, long lo
             if again:
                 continue
             return wrongtype(c)
-        if c.core.aof_fd >= 0:
+        if propagating(c.core):
             # LMPOP/BLMPOP as LPOP/RPOP key <popped>, BLPOP/BRPOP as LPOP/RPOP key
             prop_pop(c, j, tail, (<long long>_ql(e).count if <unsigned long long>count >
                                   _ql(e).count else count) if mpop else -1)
@@ -1151,7 +1148,7 @@ cdef int _blmove(Client c, bint from_tail, bint to_tail, int timeout_arg) except
     if entry_type(src) != T_LIST:
         return wrongtype(c)
     if list_move(c, src, c.argv[2], c.argl[2], from_tail, to_tail) == 0 and \
-            c.core.aof_fd >= 0:
+            propagating(c.core):
         prop_move(c, from_tail, to_tail, timeout_arg == 3)
     return 0
 

@@ -20,3 +20,5 @@ cdef struct IntSet:
 
 cdef int set_add_ll(KsState* st, Entry* e, long long v) except -1        # 1 when added
 cdef bint set_remove(Entry* e, const char* s, size_t n) noexcept         # 1 when removed
+cdef void set_free_value(Entry* e) noexcept             # the keyspace frees a value (datatypes.pyx)
+cdef int set_dup_value(Entry* src, Entry* dst) except -1  # COPY

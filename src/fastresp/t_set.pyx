@@ -22,14 +22,14 @@ from libc.string cimport memcpy, memmove, memset
 from libc.limits cimport LLONG_MIN
 from libc.stdint cimport uint64_t, uint32_t, int16_t, int32_t, int64_t, uintptr_t
 
-from fastresp.core cimport Client, native, propagate_instead
+from fastresp.core cimport propagating, close_later, Client, native, propagate_instead
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, key_changed, lookup_read,
                                key_event)
 from fastresp.keyspace cimport (
     Entry, Db, Dict, KsState, EdictIter, Collected, elem_fn, T_SET, T_STRING, ENC_INT,
     ENC_INTSET, ENC_HT, LOOKUP_NONE, LOOKUP_WRITE, lookup, entry_new, entry_type,
     entry_encoding, entry_key, entry_keylen, entry_set_type, db_insert, db_add, db_unlink_free,
-    db_delete, dict_size, dict_scan, dict_random, register_type_ops, edict_new, edict_free,
+    db_delete, dict_size, dict_scan, dict_random, edict_new, edict_free,
     edict_find, edict_add, edict_unlink, edict_delete, edict_dup, edict_iter_init, edict_next,
     edict_iter_done, edict_shrink_if_sparse, edict_random_u64, free_value, notify_event,
     NOTIFY_SET, NOTIFY_GENERIC)
@@ -205,7 +205,7 @@ cdef inline Entry* member_new(const char* s, size_t n) except NULL:
     return m
 
 
-cdef void _free_set(Entry* e) noexcept:
+cdef void set_free_value(Entry* e) noexcept:
     if entry_encoding(e) == ENC_INTSET:
         free(e.v.p)
     else:
@@ -213,7 +213,7 @@ cdef void _free_set(Entry* e) noexcept:
     e.v.p = NULL
 
 
-cdef int _dup_set(Entry* src, Entry* dst) except -1:
+cdef int set_dup_value(Entry* src, Entry* dst) except -1:
     cdef IntSet* s
     cdef IntSet* t
     if entry_encoding(src) == ENC_INTSET:
@@ -226,9 +226,6 @@ cdef int _dup_set(Entry* src, Entry* dst) except -1:
     else:
         dst.v.p = edict_dup(<Dict*>src.v.p)
     return 0
-
-
-register_type_ops(T_SET, _free_set, _dup_set)
 
 
 cdef Entry* set_new_entry(const char* k, size_t n) except NULL:
@@ -630,7 +627,7 @@ cdef int spop_with_count(Client c) except -1:
         # the whole set, as SUNION of it replies it; then the key goes
         sunion_diff(c, 1, 1, False, OP_UNION)
         db_delete(c.db, c.argv[1], c.argl[1])
-        if c.core.aof_fd >= 0:
+        if propagating(c.core):
             prop_key_arg(c, b"DEL", 3, NULL, 0)
         notify_event(c.db, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
         return 0
@@ -646,7 +643,7 @@ cdef int spop_with_count(Client c) except -1:
             for i in range(<uint32_t>count):
                 reply_bulk_ll(&c.out, is_get(s, idx[i]))
                 gone[idx[i]] = 1
-                if c.core.aof_fd >= 0:
+                if propagating(c.core):
                     prop_srem_ll(c, is_get(s, idx[i]))
         finally:
             w = 0
@@ -677,7 +674,7 @@ cdef int spop_with_count(Client c) except -1:
     for k in range(count):
         m = <Entry*>dict_random(d)
         reply_member(c, m)
-        if c.core.aof_fd >= 0:
+        if propagating(c.core):
             prop_srem(c, m)
         edict_delete(d, entry_key(m), entry_keylen(m))
     edict_shrink_if_sparse(d)
@@ -689,7 +686,7 @@ cdef int pop_reply_all(Client c, Dict* d) except -1:
     SREM for each, in the same order."""
     cdef EdictIter it
     cdef Entry* m
-    cdef bint record = c.core.aof_fd >= 0
+    cdef bint record = propagating(c.core)
     edict_iter_init(d, &it)
     try:
         m = edict_next(&it)
@@ -727,14 +724,14 @@ cdef int cmd_spop(Client c) except -1:
         s = <IntSet*>e.v.p
         i = <uint32_t>rand_below(s.len)
         reply_bulk_ll(&c.out, is_get(s, i))
-        if c.core.aof_fd >= 0:
+        if propagating(c.core):
             prop_srem_ll(c, is_get(s, i))
         is_remove_at(s, i)
     else:
         d = <Dict*>e.v.p
         m = <Entry*>dict_random(d)
         reply_member(c, m)
-        if c.core.aof_fd >= 0:
+        if propagating(c.core):
             prop_srem(c, m)
         edict_delete(d, entry_key(m), entry_keylen(m))
     key_changed(c, 1)
@@ -839,7 +836,7 @@ cdef int srandmember_with_count(Client c) except -1:
             reply_random_member(c, e)
             if c.out.len > REPLY_LIMIT:
                 # Redis stops when the client has to go (its output limit): we bound memory
-                c.core.close_later(c)
+                close_later(c.core, c)
                 break
         return 0
     if count >= size:

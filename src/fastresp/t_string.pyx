@@ -9,7 +9,7 @@ from libc.string cimport memcpy, memset
 from libc.stdint cimport uint64_t, uint32_t
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 
-from fastresp.core cimport Client, native, propagate_instead, propagate_key_op
+from fastresp.core cimport propagating, Client, native, propagate_instead, propagate_key_op
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command,
                                reply_string_entry, key_changed, key_event)
 from fastresp.keyspace cimport (Entry, Str, Db, T_STRING, ENC_INT, ENC_RAW, ENC_EMBSTR,
@@ -236,7 +236,7 @@ cdef int set_generic(Client c, int flags, int expire_arg, int value_arg, bint re
         set_expire(c.db, e, h, when)
         notify_event(c.db, NOTIFY_GENERIC, b"expire", c.argv[1], c.argl[1])
     key_changed(c, 1)
-    if c.core.aof_fd >= 0:
+    if propagating(c.core):
         if expire_arg > 0:
             prop_set(c, c.argv[value_arg], c.argl[value_arg], b"PXAT", 4, when)
         elif flags & OPT_GET:
@@ -327,7 +327,7 @@ cdef int cmd_getset(Client c) except -1:
     store_string(c, c.argv[1], c.argl[1], c.argv[2], c.argl[2], False)
     key_event(c, NOTIFY_STRING, b"set", c.argv[1], c.argl[1])
     key_changed(c, 1)
-    if c.core.aof_fd >= 0:
+    if propagating(c.core):
         prop_set(c, c.argv[2], c.argl[2], NULL, 0, -1)
     return 0
 
@@ -345,7 +345,7 @@ cdef int cmd_getdel(Client c) except -1:
     db_unlink_free(c.db, e, link, h)
     key_event(c, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
     key_changed(c, 1)
-    if c.core.aof_fd >= 0:
+    if propagating(c.core):
         propagate_key_op(c, b"DEL", 3)
     return 0
 
@@ -374,19 +374,19 @@ cdef int cmd_getex(Client c) except -1:
         db_unlink_free(c.db, e, link, h)
         key_event(c, NOTIFY_GENERIC, b"del", c.argv[1], c.argl[1])
         key_changed(c, 1)
-        if c.core.aof_fd >= 0:
+        if propagating(c.core):
             propagate_key_op(c, b"DEL", 3)
     elif expire_arg > 0:
         set_expire(c.db, e, h, when)
         key_event(c, NOTIFY_GENERIC, b"expire", c.argv[1], c.argl[1])
         key_changed(c, 1)
-        if c.core.aof_fd >= 0:
+        if propagating(c.core):
             prop_key_ms(c, b"PEXPIREAT", 9, when)
     elif flags & OPT_PERSIST:
         if remove_expire(c.db, e, h):
             key_event(c, NOTIFY_GENERIC, b"persist", c.argv[1], c.argl[1])
             key_changed(c, 1)
-            if c.core.aof_fd >= 0:
+            if propagating(c.core):
                 propagate_key_op(c, b"PERSIST", 7)
     return 0
 
@@ -655,7 +655,7 @@ cdef int cmd_incrbyfloat(Client c) except -1:
         entry_set_string(c.db, e, link, h, out, n, False)
     key_event(c, NOTIFY_STRING, b"incrbyfloat", c.argv[1], c.argl[1])
     key_changed(c, 1)
-    if c.core.aof_fd >= 0:
+    if propagating(c.core):
         prop_set(c, out, n, b"KEEPTTL", 7, -1)
     return reply_bulk(&c.out, out, n)
 

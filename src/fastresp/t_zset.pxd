@@ -24,3 +24,5 @@ cdef enum:
 
 cdef long long zset_pop_reply(Client c, Entry* e, Entry** link, uint64_t h, bint pop_max,
                               long long count, int style) except -1
+cdef void zset_free_value(Entry* e) noexcept             # the keyspace frees a value (datatypes.pyx)
+cdef int zset_dup_value(Entry* src, Entry* dst) except -1  # COPY

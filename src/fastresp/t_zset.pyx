@@ -29,7 +29,7 @@ from libc.string cimport memcpy, memcmp, strlen
 from libc.stdint cimport uint64_t, uint32_t
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 
-from fastresp.core cimport (Client, native, block_for_keys, ready_key_position,
+from fastresp.core cimport (propagating, Client, native, block_for_keys, ready_key_position,
                             CLIENT_REPROCESSING, propagate_key_count_op)
 from fastresp.t_set cimport set_foreach, set_contains, set_length
 from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_command, key_changed,
@@ -37,7 +37,7 @@ from fastresp.cmdutil cimport (wrongtype, syntax_error, arg_ll, error_with_comma
 from fastresp.keyspace cimport (Entry, Db, Dict, KsState, T_STRING, T_SET, T_ZSET, ENC_INT,
                                 ENC_LISTPACK, ENC_SKIPLIST, LOOKUP_NONE, LOOKUP_WRITE, lookup,
                                 entry_type, entry_encoding, entry_key, entry_keylen, entry_new,
-                                entry_set_type, db_insert, db_add, db_unlink_free, register_type_ops,
+                                entry_set_type, db_insert, db_add, db_unlink_free,
                                 scored_fn, elem_fn, edict_new, edict_free, edict_find, edict_add,
                                 edict_unlink, edict_delete, edict_shrink_if_sparse,
                                 edict_random_u64, dict_size, dict_scan, key_hash, NOTIFY_ZSET,
@@ -900,9 +900,6 @@ cdef int zset_dup_value(Entry* src, Entry* dst) except -1:
         raise
     dst.v.p = out
     return 0
-
-
-register_type_ops(T_ZSET, zset_free_value, zset_dup_value)
 
 
 cdef Entry* new_entry_hint(KsState* st, const char* k, size_t kn, long long size_hint,
@@ -1768,7 +1765,7 @@ cdef int zmpop_generic(Client c, int nkidx, bint blocking) except -1:
         if entry_type(e) != T_ZSET:
             return wrongtype(c)
         count = zset_pop_reply(c, e, link, h, pop_max, count, ZPOP_WITH_KEY)
-        if c.core.aof_fd >= 0:
+        if propagating(c.core):
             prop_zpop(c, j, pop_max, count)
         return 0
     if blocking and not block_for_keys(c, nkidx + 1, <int>numkeys, 1, ms, T_ZSET):
@@ -1810,7 +1807,7 @@ cdef int bzpop_generic(Client c, bint pop_max) except -1:
         if entry_type(e) != T_ZSET:
             return wrongtype(c)
         zset_pop_reply(c, e, link, h, pop_max, 1, ZPOP_BLOCKING)
-        if c.core.aof_fd >= 0:
+        if propagating(c.core):
             prop_zpop(c, j, pop_max, -1)
         return 0
     if block_for_keys(c, 1, c.argc - 2, 1, ms, T_ZSET):

@@ -375,7 +375,7 @@ class AppendOnlyFile(ChildOwner):
         # one pass in the core: it runs the commands and says where and why it stopped
         done = self.loaded_before + start
         end, status, multi_at, unknown = self.core.replay(
-            self.core.loading_client(), tail,
+            self.core.fake_client("aof"), tail,
             lambda at: self.server.loading.progress(done + at))
         end += start
         if multi_at >= 0:

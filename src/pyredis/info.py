@@ -8,7 +8,6 @@ import sys
 import time
 
 from fastresp.keyspace import heap_in_use
-from fastresp.pubsub import counts as pubsub_counts
 
 from pyredis import __version__
 
@@ -162,6 +161,7 @@ def section_persistence(s) -> list:
 
 def section_stats(s) -> list:
     core, ks = s.core, s.keyspace.stats()
+    channels, patterns, shard_channels = s.pubsub.counts()
     return [
         ("total_connections_received", core.stat_numconnections),
         ("total_commands_processed", core.stat_numcommands),
@@ -188,9 +188,9 @@ def section_stats(s) -> list:
         ("current_eviction_exceeded_time", 0),
         ("keyspace_hits", ks["keyspace_hits"]),
         ("keyspace_misses", ks["keyspace_misses"]),
-        ("pubsub_channels", pubsub_counts()[0]),
-        ("pubsub_patterns", pubsub_counts()[1]),
-        ("pubsubshard_channels", pubsub_counts()[2]),
+        ("pubsub_channels", channels),
+        ("pubsub_patterns", patterns),
+        ("pubsubshard_channels", shard_channels),
         ("latest_fork_usec", s.persistence.latest_fork_usec),
         ("total_forks", s.persistence.total_forks),
         ("migrate_cached_sockets", 0),

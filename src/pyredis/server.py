@@ -11,7 +11,7 @@ import sys
 import time
 
 from fastresp.core import BACKEND, Core
-from fastresp.pubsub import install as install_pubsub, unsubscribe_all
+from fastresp.pubsub import PubSub
 from fastresp.rdb import configure as rdb_configure
 from fastresp.keyspace import Keyspace, heap_in_use
 
@@ -95,7 +95,7 @@ class Server:
         self.multiplexing_api = BACKEND
         self.keyspace = Keyspace(config["databases"])
         self.core = Core(self.keyspace, self)
-        install_pubsub(self.core)
+        self.pubsub = PubSub(self.core)
         self.specs = apply_renames(build_table(), config.rename_commands)
         self.core.install_commands(self.specs)
         self.command_specs: dict[str, CommandSpec] = {s.name: s for s in self.specs}
@@ -430,31 +430,11 @@ class Server:
 
     def reset_client(self, client) -> None:
         client.reset_state()
-        unsubscribe_all(client)
+        self.pubsub.unsubscribe_all(client)
         client.proto = 2
         client.select(0)
         client.name = None
         client.authenticated = not self.core.auth_required
-
-    def client_line(self, c) -> str:
-        """One line of CLIENT LIST / CLIENT INFO, with Redis's fields."""
-        now = self.keyspace.now_ms
-        flags = "".join(letter for letter, on in (
-            ("P", c.pubsub), ("x", c.in_multi), ("b", c.blocked), ("d", c.dirty_cas),
-            ("U", c.is_unix)) if on) or "N"
-        name = (c.name or b"").decode(errors="replace")
-        return (f"id={c.id} addr={c.addr} laddr={c.laddr} fd={c.fd} name={name} "
-                f"age={(now - c.ctime_ms) // 1000} idle={(now - c.last_interaction_ms) // 1000} "
-                f"flags={flags} db={c.db_index} sub={len(c.channels or ())} "
-                f"psub={len(c.patterns or ())} ssub={len(c.shard_channels or ())} "
-                f"multi={c.multi_count} qbuf={c.qbuf_len} qbuf-free={c.qbuf_free} "
-                f"argv-mem={c.argv_mem} multi-mem={c.multi_mem} "
-                f"rbs={c.obuf_mem} rbp={c.obuf_mem} obl={c.obuf_len} oll=0 omem={c.obuf_mem} "
-                f"tot-mem={c.obuf_mem + c.qbuf_len + c.qbuf_free + c.argv_mem + c.multi_mem} "
-                f"events=r{'w' if c.waiting_to_write else ''} cmd={c.last_command or 'NULL'} "
-                f"user=default redir=-1 resp={c.proto} "
-                f"lib-name={(c.lib_name or b'').decode(errors='replace')} "
-                f"lib-ver={(c.lib_ver or b'').decode(errors='replace')}")
 
     # ----- the command table, as COMMAND sees it
     def find_command(self, raw: bytes) -> CommandSpec | None:

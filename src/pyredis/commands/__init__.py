@@ -17,4 +17,9 @@ def build_table() -> list[CommandSpec]:
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
         raise RuntimeError(f"commands declared twice: {sorted(duplicates)}")
+    declared = {id(spec.handler) for top in specs for spec in [top, *top.subcommands]}
+    unused = sorted(name for group in GROUPS for name, handler in group.handlers.items()
+                    if id(handler) not in declared)
+    if unused:
+        raise RuntimeError(f"native handlers no command declares: {unused}")
     return specs

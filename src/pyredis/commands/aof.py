@@ -1,5 +1,5 @@
 """BGREWRITEAOF (Redis puts it in the "server" group); the work is pyredis.aof's."""
-from fastresp.core import Status
+from fastresp.reply import Status
 
 from pyredis.commands.table import Group
 from pyredis.errors import CommandError

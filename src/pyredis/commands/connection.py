@@ -2,8 +2,8 @@
 import hmac
 import time
 
-from fastresp.core import NO_REPLY, SetReply, Status, Verbatim
-from fastresp.t_keys import HANDLERS as K
+from fastresp.reply import NO_REPLY, SetReply, Status, Verbatim
+from fastresp.connection import HANDLERS
 
 from pyredis import errors
 from fastresp.util import parse_ll
@@ -11,18 +11,20 @@ from fastresp.util import parse_ll
 from pyredis.commands.table import Group
 from pyredis.errors import CommandError
 
-group = Group("connection")
+group = Group("connection", handlers=HANDLERS)
 
-group.native("PING [message]", -1, "fast", K["ping"], tips="request_policy:all_shards "
+group.native("PING [message]", -1, "fast", roles="subscribed_context refused_on_write_error",
+             tips="request_policy:all_shards "
              "response_policy:all_succeeded", summary="Returns the server's liveliness response.")
-group.native("ECHO message", 2, "loading stale fast", K["echo"],
+group.native("ECHO message", 2, "loading stale fast",
              summary="Returns the given string.")
-group.native("SELECT index", 2, "loading stale fast", K["select"],
+group.native("SELECT index", 2, "loading stale fast",
              summary="Changes the selected database.")
 
 
 # QUIT
 @group.command("QUIT", -1, "noscript loading stale fast no_auth allow_busy",
+               roles="not_queued subscribed_context",
                summary="Closes the connection.")
 def quit_(server, client, args):
     client.close_after_reply()
@@ -116,6 +118,7 @@ def hello(server, client, args):
 
 # RESET
 @group.command("RESET", 1, "noscript loading stale fast no_auth allow_busy", since="6.2.0",
+               roles="not_queued subscribed_context",
                summary="Resets the connection.")
 def reset(server, client, args):
     server.reset_client(client)
@@ -255,7 +258,7 @@ def client_setinfo(server, client, args):
                tips="nondeterministic_output",
                summary="Returns information about the connection.")
 def client_info(server, client, args):
-    return Verbatim(server.client_line(client) + "\n")
+    return Verbatim(client.info_line() + "\n")
 
 
 # CLIENT KILL <ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>]
@@ -348,7 +351,7 @@ def client_list(server, client, args):
         clients = sorted(server.core.clients.values(), key=lambda c: c.id)
     else:
         raise CommandError(errors.SYNTAX)
-    return Verbatim("".join(server.client_line(c) + "\n" for c in clients))
+    return Verbatim("".join(c.info_line() + "\n" for c in clients))
 
 
 # CLIENT UNBLOCK client-id [TIMEOUT | ERROR]

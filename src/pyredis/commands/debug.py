@@ -2,7 +2,7 @@
 is implemented: save the dataset to the RDB file, empty the keyspace and load the file back (the
 round trip tests and tools use)."""
 from fastresp import rdb
-from fastresp.core import Status
+from fastresp.reply import Status
 from fastresp.keyspace import Keyspace
 
 from pyredis.commands.table import Group

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from fastresp.core import Status
+from fastresp.reply import Status
 
 from pyredis.commands.table import CommandSpec, SetReply
 

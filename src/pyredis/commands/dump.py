@@ -1,12 +1,12 @@
 """DUMP and RESTORE (generic group): Redis 7.0's serialization, handlers in fastresp.rdb."""
-from fastresp.rdb import HANDLERS as R
+from fastresp.rdb import HANDLERS
 
 from pyredis.commands.table import Group, KeySpec
 
-group = Group("generic")
+group = Group("generic", handlers=HANDLERS)
 cmd = group.native
 
-cmd("DUMP key", 2, "readonly", R["dump"], keys=(1, 1, 1), since="2.6.0",
+cmd("DUMP key", 2, "readonly", keys=(1, 1, 1), since="2.6.0",
     key_specs=(KeySpec(("RO", "access"), 1),), tips="nondeterministic_output",
     complexity="O(1) to access the key and additional O(N*M) to serialize it, where N is the "
                "number of Redis objects composing the value and M their average size. For small "
@@ -14,7 +14,7 @@ cmd("DUMP key", 2, "readonly", R["dump"], keys=(1, 1, 1), since="2.6.0",
                "simply O(1).",
     summary="Return a serialized version of the value stored at the specified key.")
 cmd("RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]",
-    -4, "write denyoom", R["restore"], keys=(1, 1, 1), since="2.6.0", acl="dangerous",
+    -4, "write denyoom", keys=(1, 1, 1), since="2.6.0", acl="dangerous",
     key_specs=(KeySpec(("OW", "update"), 1),),
     # ttl and frequency are integers in Redis's docs (the usage grammar would type them string)
     doc_arguments=[{"name": "key", "type": "key", "key_spec_index": 0},

@@ -1,5 +1,5 @@
 """The persistence group (Redis puts these in "server"): SAVE, BGSAVE, LASTSAVE."""
-from fastresp.core import Status
+from fastresp.reply import Status
 
 from pyredis import errors
 from pyredis.commands.table import Group

@@ -1,18 +1,18 @@
 """The server group: keyspace-wide commands, CONFIG, INFO, TIME, COMMAND, SHUTDOWN."""
 import time
 
-from fastresp.core import NO_REPLY, MapReply, Status, Verbatim
+from fastresp.reply import NO_REPLY, MapReply, Status, Verbatim
 from fastresp.util import option_is, parse_ll
-from fastresp.t_keys import HANDLERS as K
+from fastresp.db import HANDLERS as DB_HANDLERS
 
 from pyredis import errors, info
 from pyredis.commands import docs
 from pyredis.commands.table import Group, status_set
 from pyredis.errors import CommandError
 
-group = Group("server")
+group = Group("server", handlers=DB_HANDLERS)
 
-group.native("DBSIZE", 1, "readonly fast", K["dbsize"], acl="keyspace",
+group.native("DBSIZE", 1, "readonly fast", acl="keyspace",
              tips="request_policy:all_shards response_policy:agg_sum",
              summary="Returns the number of keys in the database.")
 

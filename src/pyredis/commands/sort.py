@@ -2,11 +2,11 @@
 declares them."""
 from dataclasses import dataclass
 
-from fastresp.t_sort import HANDLERS as H
+from fastresp.t_sort import HANDLERS
 
 from pyredis.commands.table import Group, KeySpec, status_set
 
-group = Group("generic")
+group = Group("generic", handlers=HANDLERS)
 cmd = group.native
 
 @dataclass
@@ -61,14 +61,14 @@ COMPLEXITY = ("O(N+M*log(M)) where N is the number of elements in the list or se
               "is O(N).")
 
 cmd("SORT key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] "
-    "[ALPHA] [STORE destination]", -2, "write denyoom movablekeys", H["sort"], keys=(1, 1, 1),
+    "[ALPHA] [STORE destination]", -2, "write denyoom movablekeys", keys=(1, 1, 1),
     acl="set sortedset list dangerous", getkeys=sort_keys, group_category=False,
     key_specs=(KeySpec(("RO", "access"), 1),
                UnknownKeySpec(("RO", "access"), notes=BY_GET_NOTES),
                UnknownKeySpec(("OW", "update"), notes=STORE_NOTES)),
     complexity=COMPLEXITY, summary="Sort the elements in a list, set or sorted set")
 cmd("SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] "
-    "[ALPHA]", -2, "readonly movablekeys", H["sort_ro"], keys=(1, 1, 1),
+    "[ALPHA]", -2, "readonly movablekeys", keys=(1, 1, 1),
     acl="set sortedset list dangerous", since="7.0.0", getkeys=sort_keys, group_category=False,
     key_specs=(KeySpec(("RO", "access"), 1),
                UnknownKeySpec(("RO", "access"), notes=BY_GET_NOTES)),

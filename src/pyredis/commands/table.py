@@ -6,15 +6,24 @@ since, arguments derived from the usage line), and the usage line itself.
 
 Each command-group module (strings.py, keys.py, ...) makes a `Group` and declares its commands
 with `group.native(...)` for Cython handlers or the `@group.command(...)` decorator for Python
-handlers. Python handlers are called as ``handler(server, client, args)`` with args a list of
-bytes (args[0] is the command name) and return the reply value (see fastresp.core.reply_value)
-or raise CommandError.
+handlers. A native command's handler is found by the name its usage line starts with ("get",
+or "object|encoding" for a subcommand) in the HANDLERS table of the Cython module the group
+draws on, so the name is written once here. Python handlers are called as
+``handler(server, client, args)`` with args a list of bytes (args[0] is the command name) and
+return the reply value (see fastresp.reply.reply_value) or raise CommandError.
+
+Roles (`roles=`) tell the dispatcher what to do with a command beyond its flags (names in
+fastresp.core.COMMAND_ROLES): `not_queued` runs at once inside MULTI (EXEC, DISCARD, MULTI,
+WATCH, QUIT, RESET), `subscribed_context` is allowed to a RESP2 client in subscribed mode,
+`paused_as_write` is held by CLIENT PAUSE WRITE (PUBLISH), `refused_on_write_error` is refused
+like a write while persistence fails (PING).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fastresp.core import COMMAND_FLAGS, SetReply, Status
+from fastresp.core import COMMAND_FLAGS, COMMAND_ROLES
+from fastresp.reply import SetReply, Status
 from fastresp.util import parse_ll
 
 # ACL categories in the order Redis prints them.
@@ -129,6 +138,7 @@ class CommandSpec:
     group_category: bool = True    # the group implies an ACL category (not for SORT)
     doc_arguments: list | None = None  # COMMAND DOCS arguments when the usage grammar cannot
                                        # express them (PSUBSCRIBE's block)
+    roles: tuple[str, ...] = ()    # what the dispatcher does beyond the flags (COMMAND_ROLES)
 
     @property
     def fullname(self) -> str:
@@ -143,6 +153,13 @@ class CommandSpec:
         bits = 0
         for flag in self.flags:
             bits |= COMMAND_FLAGS[flag]
+        return bits
+
+    @property
+    def role_bits(self) -> int:
+        bits = 0
+        for role in self.roles:
+            bits |= COMMAND_ROLES[role]
         return bits
 
     @property
@@ -178,17 +195,20 @@ class CommandSpec:
 
 
 class Group:
-    """The commands of one group, as declared by its module."""
+    """The commands of one group, as declared by its module; `handlers` is the HANDLERS table
+    (name -> native handler) of the Cython module(s) its native commands come from."""
 
-    def __init__(self, name: str, since: str = "1.0.0"):
+    def __init__(self, name: str, since: str = "1.0.0", handlers: dict | None = None):
         self.name = name
         self.default_since = since
+        self.handlers = handlers or {}
         self.specs: list[CommandSpec] = []
         self._containers: dict[str, CommandSpec] = {}
 
     def _make(self, usage, arity, flags, handler, *, keys=(0, 0, 0), since=None, summary="",
               complexity="O(1)", acl="", tips="", key_flags=None, key_specs=None,
-              parent=None, getkeys=None, group_category=True, doc_arguments=None) -> CommandSpec:
+              parent=None, getkeys=None, group_category=True, doc_arguments=None,
+              roles="") -> CommandSpec:
         words = usage.split()
         name = (words[1] if parent else words[0]).lower()
         first, last, step = keys
@@ -203,7 +223,7 @@ class Group:
                            last_key=last, key_step=step, acl=tuple(acl.split()),
                            tips=tuple(tips.split()), key_specs=tuple(key_specs),
                            getkeys=getkeys, group_category=group_category,
-                           doc_arguments=doc_arguments)
+                           doc_arguments=doc_arguments, roles=tuple(roles.split()))
         if parent:
             container = self._containers[parent]
             spec.parent = container
@@ -226,9 +246,13 @@ class Group:
         self.specs.append(spec)
         return spec
 
-    def native(self, usage: str, arity: int, flags: str, handler, **kw) -> CommandSpec:
-        """Declare a command implemented in Cython."""
-        return self._make(usage, arity, flags, handler, **kw)
+    def native(self, usage: str, arity: int, flags: str, **kw) -> CommandSpec:
+        """Declare a command implemented in Cython: its handler is the group's handler named
+        by the usage line ("GET key" -> "get"; a subcommand's "parent|name")."""
+        words = usage.split()
+        parent = kw.get("parent")
+        name = f"{parent}|{words[1].lower()}" if parent else words[0].lower()
+        return self._make(usage, arity, flags, self.handlers[name], **kw)
 
     def command(self, usage: str, arity: int, flags: str = "", **kw):
         """Decorator declaring a command implemented by the decorated Python function."""
