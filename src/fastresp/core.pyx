@@ -443,6 +443,12 @@ cdef class Core:
         """Make run() return after the current iteration."""
         self.running = False
 
+    def run_once(self, int timeout_ms=0):
+        """One iteration of the loop, for a caller that drives it itself: wait up to
+        timeout_ms for readiness, handle it, then the before-sleep work (no cron)."""
+        handle_events(self, timeout_ms)
+        before_sleep(self)
+
     def serve_while_loading(self):
         """While a dataset loads (between chunks of the file): accept, read and answer what is
         ready without waiting; commands without the `loading` flag get -LOADING (Redis's
