@@ -10,8 +10,9 @@ cdef enum:
     AOF_BUF_KEEP = 64 * 1024         # AOF buffer capacity kept between loop iterations
 
 # What a lost record makes writes answer, until a rewrite writes the AOF anew from memory.
-AOF_RECORD_LOST = (b"MISCONF Errors writing to the AOF file: an operation could not be "
-                   b"recorded (out of memory); the AOF must be rewritten (BGREWRITEAOF)")
+AOF_RECORD_LOST = <bytes>ERR_MISCONF_AOF_RECORD_LOST
+# The start every AOF write error shares (INFO's aof_last_write_status looks for it).
+MISCONF_AOF_PREFIX = (<bytes>ERR_MISCONF_AOF_FMT).split(b"%")[0]
 
 
 cdef int aof_annotate_time(Core core) except -1:
@@ -48,7 +49,7 @@ cdef int flush_aof(Core core) except -1:
     if core.aof_buf.cap > AOF_BUF_KEEP:
         reply_release(&core.aof_buf)
     if (core.write_error is not None and core.write_error is not AOF_RECORD_LOST and
-            core.write_error.startswith(b"MISCONF Errors writing")):
+            core.write_error.startswith(MISCONF_AOF_PREFIX)):
         core.write_error = None
         if core.log is not None:
             core.log("warning", "AOF write error looks solved, Redis can write again.")
@@ -65,8 +66,7 @@ cdef int _aof_failed(Core core, int err, size_t done) except -1:
         core.aof_buf.len -= done
         core.aof_written += <long long>done
     if core.write_error is None:
-        core.write_error = ("MISCONF Errors writing to the AOF file: " +
-                            os_strerror(err)).encode()
+        core.write_error = ((<bytes>ERR_MISCONF_AOF_FMT).decode() % os_strerror(err)).encode()
         if core.log is not None:
             core.log("warning", "Error writing to the AOF file: " + os_strerror(err))
     return 0

@@ -215,7 +215,7 @@ cdef bint _reprocess(Core core, Client c) except -1:
     try:
         cmd.native(c)
     except MemoryError:
-        c.error_cstr(b"OOM command not allowed when used memory > 'maxmemory'.")
+        c.error_cstr(ERR_OOM)
     except Exception as exc:
         internal_error(core, c, exc)
     finally:
@@ -249,7 +249,7 @@ cdef int unblock_by_request(Core core, Client c, bint error) except -1:
     if not (c.flags & CLIENT_BLOCKED) or c.flags & CLIENT_POSTPONED:
         return 0
     if error:
-        c.error_cstr(b"UNBLOCKED client unblocked via CLIENT UNBLOCK")
+        c.error_cstr(ERR_UNBLOCKED)
     else:
         reply_null_array(&c.out)
     unblock(core, c)

@@ -13,8 +13,9 @@ from fastresp.keyspace cimport (Entry, Str, Db, T_STRING, T_LIST, T_SET, T_ZSET,
 from fastresp.reply cimport reply_bulk, reply_bulk_ll
 from fastresp.util cimport string2ll, ll2string, string2ld, LONG_STR_SIZE
 from libc.math cimport ceill
-from fastresp.includes.libc_extra cimport (ERR_WRONGTYPE, ERR_NOT_INTEGER, ERR_INT_RANGE,
-                                           ERR_SYNTAX, snprintf)
+from fastresp.includes.libc_extra cimport snprintf
+from fastresp.includes.errors cimport (ERR_INT_RANGE, ERR_NOT_INTEGER, ERR_SYNTAX,
+                                       ERR_TIMEOUT_NEGATIVE, ERR_TIMEOUT_NOT_FLOAT, ERR_WRONGTYPE)
 
 
 cdef inline int wrongtype(Client c) except -1:
@@ -123,12 +124,12 @@ cdef inline int arg_timeout(Client c, int i, long long* ms) except -1:
     cdef long double v
     cdef long double t
     if not string2ld(c.argv[i], c.argl[i], &v):
-        c.error_cstr(b"ERR timeout is not a float or out of range")
+        c.error_cstr(ERR_TIMEOUT_NOT_FLOAT)
         return 1
     t = ceill(v * 1000.0)
     # Redis converts to a long long: what does not fit comes out negative
     if not (t < 9223372036854775807.0) or t < 0:
-        c.error_cstr(b"ERR timeout is negative")
+        c.error_cstr(ERR_TIMEOUT_NEGATIVE)
         return 1
     ms[0] = <long long>t
     return 0

@@ -4,7 +4,7 @@ HELLO, AUTH, CLIENT ..., is Python: pyredis.commands.connection)."""
 from fastresp.core cimport Client, native, CLIENT_PUBSUB
 from fastresp.cmdutil cimport arg_int, error_with_command
 from fastresp.reply cimport reply_ok, reply_bulk, reply_raw, reply_array
-from fastresp.includes.libc_extra cimport ERR_DB_INDEX, ERR_ARITY_FMT
+from fastresp.includes.errors cimport ERR_ARITY_FMT, ERR_DB_INDEX
 
 
 # PING [message]

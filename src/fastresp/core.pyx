@@ -42,16 +42,18 @@ from libc.stdlib cimport malloc, calloc, realloc, free
 from libc.string cimport memcpy, memmove, memchr, strlen
 from libc.stdint cimport uint64_t
 
-from fastresp.includes.libc_extra cimport (
-    FR_LIKELY, FR_UNLIKELY, pb_create, pb_close, pb_add, pb_mod, pb_del, pb_wait, PB_READ,
-    PB_WRITE, PB_ERROR, PB_MAX_BATCH, PB_BACKEND_NAME, errno, EAGAIN, EWOULDBLOCK, EINTR,
-    EMFILE, ENFILE, ECONNABORTED, snprintf, toupper, sockaddr, sockaddr_storage, sockaddr_in,
-    sockaddr_in6, socklen_t, ssize_t, AF_INET, AF_INET6, AF_UNIX, SOL_SOCKET, SO_KEEPALIVE,
-    SOCK_NONBLOCK, SOCK_CLOEXEC, accept4, getpeername, getsockname, setsockopt, IPPROTO_TCP,
-    TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, ntohs, inet_ntop, read, write, close,
-    fdatasync,
-    open, O_RDONLY, O_CLOEXEC, ERR_NOAUTH, ERR_MAX_CLIENTS, ERR_UNKNOWN_COMMAND_FMT,
-    ERR_UNKNOWN_SUBCOMMAND_FMT, ERR_ARITY_FMT)
+from fastresp.includes.libc_extra cimport (FR_LIKELY, FR_UNLIKELY, pb_create, pb_close, pb_add,
+                                           pb_mod, pb_del, pb_wait, PB_READ, PB_WRITE, PB_ERROR,
+                                           PB_MAX_BATCH, PB_BACKEND_NAME, errno, EAGAIN,
+                                           EWOULDBLOCK, EINTR, EMFILE, ENFILE, ECONNABORTED,
+                                           snprintf, toupper, sockaddr, sockaddr_storage,
+                                           sockaddr_in, sockaddr_in6, socklen_t, ssize_t, AF_INET,
+                                           AF_INET6, AF_UNIX, SOL_SOCKET, SO_KEEPALIVE,
+                                           SOCK_NONBLOCK, SOCK_CLOEXEC, accept4, getpeername,
+                                           getsockname, setsockopt, IPPROTO_TCP, TCP_NODELAY,
+                                           TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, ntohs,
+                                           inet_ntop, read, write, close, fdatasync, open,
+                                           O_RDONLY, O_CLOEXEC)
 from fastresp.reply cimport (ReplyBuf, ReplyReader, reader_init, reply_decode, reply_value,
                              reply_raw, reply_int, reply_bulk, reply_simple, reply_null_array,
                              reply_array, reply_error_text, reply_release, reply_grow)
@@ -64,6 +66,15 @@ from fastresp.keyspace cimport (Keyspace, KsState, Db, Entry, key_hash, db_find,
 from fastresp.util cimport monotonic_us, cstr_len
 from fastresp.errors import CommandError
 from fastresp.reply import NO_REPLY
+from fastresp.includes.errors cimport (ERR_ARITY_FMT, ERR_DENIED_PROTECTED_MODE,
+                                       ERR_DISCARD_WITHOUT_MULTI, ERR_EXECABORT_FMT,
+                                       ERR_EXECABORT_PREVIOUS, ERR_EXEC_WITHOUT_MULTI,
+                                       ERR_INTERNAL_FMT, ERR_LOADING, ERR_MAX_CLIENTS,
+                                       ERR_MISCONF_AOF_FMT, ERR_MISCONF_AOF_RECORD_LOST,
+                                       ERR_MULTI_NESTED, ERR_NOAUTH, ERR_NOT_IN_TRANSACTION,
+                                       ERR_OOM, ERR_SUBSCRIBED_CONTEXT_FMT, ERR_UNBLOCKED,
+                                       ERR_UNKNOWN_COMMAND_FMT, ERR_UNKNOWN_SUBCOMMAND_FMT,
+                                       ERR_WATCH_INSIDE_MULTI)
 from heapq import heappush, heappop, heapify
 from os import strerror as os_strerror
 

@@ -18,7 +18,8 @@ from fastresp.keyspace cimport (
 from fastresp.reply cimport (reply_ok, reply_null, reply_int, reply_bulk, reply_simple,
                              reply_array, reply_defer, reply_set_deferred_array)
 from fastresp.util cimport arg_is, cstr_len, glob_match, parse_scan_cursor, ull2string, LONG_STR_SIZE
-from fastresp.includes.libc_extra cimport ERR_NO_SUCH_KEY, ERR_DB_INDEX, ERR_SAME_OBJECT, ERR_INVALID_CURSOR
+from fastresp.includes.errors cimport (ERR_DB_INDEX, ERR_INVALID_CURSOR, ERR_NO_SUCH_KEY,
+                                       ERR_SAME_OBJECT)
 
 
 cdef int db_index_arg(Client c, int i, Db** out) except -1:

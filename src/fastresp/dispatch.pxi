@@ -58,7 +58,7 @@ cdef int _process_in_state(Core core, Client c, Command* cmd) except -1:
     if c.flags & CLIENT_MULTI and cmd.flags & CMD_NO_MULTI:
         cmd.rejected_calls += 1
         _flag_transaction(c)
-        return c.error_cstr(b"ERR Command not allowed inside a transaction")
+        return c.error_cstr(ERR_NOT_IN_TRANSACTION)
     if core.write_error is not None and (
             cmd.flags & CMD_WRITE or cmd.role & ROLE_REFUSED_ON_WRITE_ERROR or
             (cmd.native == _cmd_exec and c.mflags & CMD_WRITE)):
@@ -71,14 +71,12 @@ cdef int _process_in_state(Core core, Client c, Command* cmd) except -1:
     if c.flags & CLIENT_PUBSUB and c.out.proto == 2 and not (cmd.role & ROLE_SUBSCRIBED_CONTEXT):
         cmd.rejected_calls += 1
         _flag_transaction(c)
-        return _reject_fmt(c, b"ERR Can't execute '%s': only (P|S)SUBSCRIBE / "
-                           b"(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
-                           b"context", cmd.fullname)
+        return _reject_fmt(c, ERR_SUBSCRIBED_CONTEXT_FMT, cmd.fullname)
     if (core.serving_while_loading and not (c.flags & CLIENT_FAKE) and
             not (cmd.flags & CMD_LOADING)):
         cmd.rejected_calls += 1
         _flag_transaction(c)
-        return c.error_cstr(b"LOADING Redis is loading the dataset in memory")
+        return c.error_cstr(ERR_LOADING)
     if core.pause_kind and not (c.flags & CLIENT_FAKE) and pause_applies(core, c, cmd):
         return postpone(core, c, cmd)
     if c.flags & CLIENT_MULTI and not (cmd.role & ROLE_NOT_QUEUED):
@@ -129,7 +127,7 @@ cdef int execute(Core core, Client c, Command* cmd) except -1:
             core.stat_python_calls += 1
             _call_python(core, c, cmd)
     except MemoryError:
-        c.error_cstr(b"OOM command not allowed when used memory > 'maxmemory'.")
+        c.error_cstr(ERR_OOM)
     except Exception as exc:
         internal_error(core, c, exc)
     finally:
@@ -173,7 +171,7 @@ cdef int internal_error(Core core, Client c, object exc) except -1:
         import traceback
         core.log("warning", "Internal error in command '%s': %s" % (
             c.last_command, "".join(traceback.format_exception(exc)).rstrip()))
-    text = f"ERR internal error: {type(exc).__name__}".encode()
+    text = ((<bytes>ERR_INTERNAL_FMT).decode() % type(exc).__name__).encode()
     return c.error(text, len(text))
 
 

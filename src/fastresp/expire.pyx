@@ -12,8 +12,9 @@ from fastresp.keyspace cimport (NOTIFY_GENERIC, Entry, LOOKUP_WRITE, LOOKUP_NOTO
                                 db_unlink_free, get_expire, set_expire, remove_expire)
 from fastresp.reply cimport reply_int
 from fastresp.util cimport arg_is, cstr_len
-from fastresp.includes.libc_extra cimport (ERR_EXPIRE_TIME_FMT, ERR_NX_XX_GT_LT, ERR_GT_AND_LT,
-                                           ERR_UNSUPPORTED_OPTION_FMT, snprintf)
+from fastresp.includes.libc_extra cimport snprintf
+from fastresp.includes.errors cimport (ERR_EXPIRE_TIME_FMT, ERR_GT_AND_LT, ERR_NX_XX_GT_LT,
+                                       ERR_UNSUPPORTED_OPTION_FMT)
 
 cdef long long LLONG_MAX_V = LLONG_MAX
 cdef long long LLONG_MIN_V = LLONG_MIN

@@ -1415,7 +1415,6 @@ def heap_in_use():
     return fr_heap_in_use()
 
 
-
 # =============================================================================================
 # Entry dictionaries inside values: the fields of a big hash, the members of a big set or
 # sorted set. Same tables as the keyspace (incremental rehash, SCAN cursor, sampling); an

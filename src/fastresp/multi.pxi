@@ -86,7 +86,7 @@ cdef void _dirty_all_watchers(Core core, int dbi) noexcept:
 # ----- MULTI
 cdef int _cmd_multi(Client c) except -1:
     if c.flags & CLIENT_MULTI:
-        return c.error_cstr(b"ERR MULTI calls can not be nested")
+        return c.error_cstr(ERR_MULTI_NESTED)
     c.flags |= CLIENT_MULTI
     c.mflags = 0
     return reply_simple(&c.out, b"OK", 2)
@@ -95,7 +95,7 @@ cdef int _cmd_multi(Client c) except -1:
 # ----- EXEC
 cdef int _cmd_exec(Client c) except -1:
     if not (c.flags & CLIENT_MULTI):
-        return c.error_cstr(b"ERR EXEC without MULTI")
+        return c.error_cstr(ERR_EXEC_WITHOUT_MULTI)
     return multi_exec(c.core, c)
 
 
@@ -109,14 +109,14 @@ cdef int exec_abort(Client c, const char* msg, size_t n) except -1:
         msg += 4
         n -= 4
     multi_discard(c.core, c)
-    text = b"EXECABORT Transaction discarded because of: " + PyBytes_FromStringAndSize(msg, n)
+    text = (<bytes>ERR_EXECABORT_FMT) % (n, PyBytes_FromStringAndSize(msg, n))
     return c.error(text, len(text))
 
 
 # ----- DISCARD
 cdef int _cmd_discard(Client c) except -1:
     if not (c.flags & CLIENT_MULTI):
-        return c.error_cstr(b"ERR DISCARD without MULTI")
+        return c.error_cstr(ERR_DISCARD_WITHOUT_MULTI)
     multi_discard(c.core, c)
     return reply_simple(&c.out, b"OK", 2)
 
@@ -133,7 +133,7 @@ cdef int _cmd_watch(Client c) except -1:
     cdef Entry* e
     cdef Entry** link
     if c.flags & CLIENT_MULTI:
-        return c.error_cstr(b"ERR WATCH inside MULTI is not allowed")
+        return c.error_cstr(ERR_WATCH_INSIDE_MULTI)
     if c.flags & CLIENT_DIRTY_CAS:
         # already doomed: watching more changes nothing (as Redis)
         return reply_simple(&c.out, b"OK", 2)
@@ -247,7 +247,7 @@ cdef int multi_exec(Core core, Client c) except -1:
     cdef long long errors
     if c.flags & CLIENT_DIRTY_EXEC:
         multi_discard(core, c)
-        return c.error_cstr(b"EXECABORT Transaction discarded because of previous errors.")
+        return c.error_cstr(ERR_EXECABORT_PREVIOUS)
     if c.flags & CLIENT_DIRTY_CAS or _watched_key_expired(core, c):
         multi_discard(core, c)
         return reply_null_array(&c.out)

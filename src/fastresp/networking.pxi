@@ -15,19 +15,9 @@ cdef enum:
 
 cdef char _readbuf[READ_CHUNK]
 
-PROTECTED_MODE_DENIED = (
-    b"-DENIED Redis is running in protected mode because protected mode is enabled and no "
-    b"password is set for the default user. In this mode connections are only accepted from the "
-    b"loopback interface. If you want to connect from external computers to Redis you may adopt "
-    b"one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
-    b"SET protected-mode no' from the loopback interface by connecting to Redis from the same host "
-    b"the server is running, however MAKE SURE Redis is not publicly accessible from internet if "
-    b"you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just "
-    b"disable the protected mode by editing the Redis configuration file, and setting the protected "
-    b"mode option to 'no', and then restarting the server. 3) If you started the server manually "
-    b"just for testing, restart it with the '--protected-mode no' option. 4) Setup a an "
-    b"authentication password for the default user. NOTE: You only need to do one of the above "
-    b"things in order for the server to start accepting connections from the outside.\r\n")
+# Written to a refused connection before it is closed.
+PROTECTED_MODE_DENIED = b"-" + <bytes>ERR_DENIED_PROTECTED_MODE + b"\r\n"
+MAX_CLIENTS_REPLY = b"-" + <bytes>ERR_MAX_CLIENTS + b"\r\n"
 
 
 # =============================================================================================
@@ -102,7 +92,7 @@ cdef int _new_client(Core core, int fd, sockaddr_storage* ss, int lfd) except -1
         peer = f"{core._unix_addr}:0"
     core.stat_numconnections += 1
     if len(core.clients) >= core.maxclients:
-        write(fd, b"-ERR max number of clients reached\r\n", 36)
+        write(fd, PyBytes_AS_STRING(MAX_CLIENTS_REPLY), len(MAX_CLIENTS_REPLY))
         close(fd)
         core.stat_rejected_conn += 1
         core.stat_numconnections -= 1

@@ -12,6 +12,7 @@ from fastresp.keyspace cimport (
     LOOKUP_NONOTIFY, lookup, entry_type, entry_encoding, entry_private_int, idle_ms,
     lfu_decr_and_return)
 from fastresp.reply cimport reply_null, reply_int, reply_bulk
+from fastresp.includes.errors cimport ERR_LFU_NOT_SELECTED, ERR_LFU_SELECTED
 
 cdef enum:
     SHARED_INTEGERS = 10000            # integers below this are shared objects in Redis ...
@@ -83,9 +84,7 @@ cdef int cmd_object_idletime(Client c) except -1:
     if e == NULL:
         return 0
     if c.db.st.lfu:
-        return c.error_cstr(b"ERR An LFU maxmemory policy is selected, idle time not tracked. "
-                            b"Please note that when switching between policies at runtime LRU "
-                            b"and LFU data will take some time to adjust.")
+        return c.error_cstr(ERR_LFU_SELECTED)
     return reply_int(&c.out, idle_ms(c.db.st, e) // 1000)
 
 
@@ -96,9 +95,7 @@ cdef int cmd_object_freq(Client c) except -1:
     if e == NULL:
         return 0
     if not c.db.st.lfu:
-        return c.error_cstr(b"ERR An LFU maxmemory policy is not selected, access frequency not "
-                            b"tracked. Please note that when switching between policies at "
-                            b"runtime LRU and LFU data will take some time to adjust.")
+        return c.error_cstr(ERR_LFU_NOT_SELECTED)
     return reply_int(&c.out, <long long>lfu_decr_and_return(c.db.st, e))
 
 

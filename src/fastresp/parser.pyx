@@ -19,6 +19,11 @@ from libc.stdlib cimport malloc, realloc, free
 from libc.string cimport memcpy, memmove
 from fastresp.util cimport string2ll
 from fastresp.includes.libc_extra cimport snprintf
+from fastresp.includes.errors cimport (ERR_PROTO_BIG_BULK, ERR_PROTO_BIG_INLINE,
+                                       ERR_PROTO_BIG_MBULK, ERR_PROTO_BULK_LEN,
+                                       ERR_PROTO_EXPECTED_DOLLAR_FMT, ERR_PROTO_MBULK_LEN,
+                                       ERR_PROTO_UNAUTH_BULK, ERR_PROTO_UNAUTH_MBULK,
+                                       ERR_PROTO_UNBALANCED)
 from cpython.bytearray cimport PyByteArray_AS_STRING
 
 cdef enum:
@@ -140,14 +145,14 @@ cdef int _parse_multibulk(ParseState* st, char* buf, size_t n, ParseLimits* lim)
         nl = _find(buf + pos, buf + n, b'\r')
         if nl == NULL:
             if n - pos > INLINE_MAX_SIZE:
-                return _fail(st, b"ERR Protocol error: too big mbulk count string")
+                return _fail(st, ERR_PROTO_BIG_MBULK)
             return PARSE_NEED_MORE
         if <size_t>(nl - (buf + pos)) + 2 > n - pos:
             return PARSE_NEED_MORE
         if not string2ll(buf + pos + 1, <size_t>(nl - (buf + pos + 1)), &ll) or ll > INT_MAX_VALUE:
-            return _fail(st, b"ERR Protocol error: invalid multibulk length")
+            return _fail(st, ERR_PROTO_MBULK_LEN)
         if ll > UNAUTH_MAX_ARGS and lim.unauthenticated:
-            return _fail(st, b"ERR Protocol error: unauthenticated multibulk length")
+            return _fail(st, ERR_PROTO_UNAUTH_MBULK)
         st.pos = <size_t>(nl - buf) + 2
         if ll <= 0:
             return PARSE_OK
@@ -160,7 +165,7 @@ cdef int _parse_multibulk(ParseState* st, char* buf, size_t n, ParseLimits* lim)
             nl = _find(buf + pos, buf + n, b'\r')
             if nl == NULL:
                 if n - pos > INLINE_MAX_SIZE:
-                    return _fail(st, b"ERR Protocol error: too big bulk count string")
+                    return _fail(st, ERR_PROTO_BIG_BULK)
                 return PARSE_NEED_MORE
             if <size_t>(nl - (buf + pos)) + 2 > n - pos:
                 return PARSE_NEED_MORE
@@ -169,13 +174,13 @@ cdef int _parse_multibulk(ParseState* st, char* buf, size_t n, ParseLimits* lim)
                 if got == b'\r' or got == b'\n':
                     got = b' '      # an error reply holds no line break: Redis prints a space
                 snprintf(st.errbuf, sizeof(st.errbuf),
-                         b"ERR Protocol error: expected '$', got '%c'", got)
+                         ERR_PROTO_EXPECTED_DOLLAR_FMT, got)
                 return _fail(st, st.errbuf)
             if (not string2ll(buf + pos + 1, <size_t>(nl - (buf + pos + 1)), &ll) or ll < 0
                     or ll > lim.max_bulk):
-                return _fail(st, b"ERR Protocol error: invalid bulk length")
+                return _fail(st, ERR_PROTO_BULK_LEN)
             if ll > UNAUTH_MAX_BULK and lim.unauthenticated:
-                return _fail(st, b"ERR Protocol error: unauthenticated bulk length")
+                return _fail(st, ERR_PROTO_UNAUTH_BULK)
             st.pos = <size_t>(nl - buf) + 2
             st.bulklen = ll
         if <long long>(n - st.pos) < st.bulklen + 2:
@@ -281,13 +286,13 @@ cdef int _parse_inline(ParseState* st, char* buf, size_t n) except -2:
     cdef size_t end
     if nl == NULL:
         if n - st.pos > INLINE_MAX_SIZE:
-            return _fail(st, b"ERR Protocol error: too big inline request")
+            return _fail(st, ERR_PROTO_BIG_INLINE)
         return PARSE_NEED_MORE
     end = <size_t>(nl - buf)
     if end > st.pos and buf[end - 1] == b'\r':
         end -= 1
     if _split_inline(st, buf, st.pos, end) < 0:
-        return _fail(st, b"ERR Protocol error: unbalanced quotes in request")
+        return _fail(st, ERR_PROTO_UNBALANCED)
     st.pos = <size_t>(nl - buf) + 1
     return PARSE_OK
 

@@ -36,6 +36,7 @@ from fastresp.reply cimport (ReplyBuf, reply_push, reply_array, reply_bulk, repl
                              reply_null, reply_raw, reply_release)
 from fastresp.util cimport glob_match
 from fastresp.includes.libc_extra cimport snprintf
+from fastresp.includes.errors cimport ERR_DENY_BLOCKING_FMT, ERR_SUBCOMMAND_SYNTAX_FMT
 
 cdef enum:
     COMPACT_MIN = 64 * 1024       # written bytes worth dropping from a subscriber's buffer
@@ -319,6 +320,13 @@ cdef int _release_client(Client c) except -1:
 
 
 # ----- handlers
+cdef int _deny_blocking(Client c, const char* command) except -1:
+    """An in-process client expects one reply per command: it cannot subscribe."""
+    cdef char buf[96]
+    cdef int n = snprintf(buf, sizeof(buf), ERR_DENY_BLOCKING_FMT, command)
+    return c.error(buf, <size_t>n)
+
+
 cdef int _subscribe(Client c, dict registry, dict mine, const char* kind, bint shard) except -1:
     """SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE: join each named one, confirming each."""
     cdef int i
@@ -335,7 +343,7 @@ cdef int _subscribe(Client c, dict registry, dict mine, const char* kind, bint s
 cdef int cmd_subscribe(Client c) except -1:
     if c.flags & CLIENT_DENY_BLOCKING and not (c.flags & CLIENT_MULTI):
         # an in-process client expects one reply per command (MULTI is let through, as Redis)
-        return c.error_cstr(b"ERR SUBSCRIBE isn't allowed for a DENY BLOCKING client")
+        return _deny_blocking(c, b"SUBSCRIBE")
     if c.channels is None:
         c.channels = {}
     return _subscribe(c, _of(c.core).channels, c.channels, b"subscribe", False)
@@ -369,7 +377,7 @@ cdef int cmd_unsubscribe(Client c) except -1:
 # PSUBSCRIBE pattern [pattern ...]
 cdef int cmd_psubscribe(Client c) except -1:
     if c.flags & CLIENT_DENY_BLOCKING and not (c.flags & CLIENT_MULTI):
-        return c.error_cstr(b"ERR PSUBSCRIBE isn't allowed for a DENY BLOCKING client")
+        return _deny_blocking(c, b"PSUBSCRIBE")
     if c.patterns is None:
         c.patterns = {}
     return _subscribe(c, _of(c.core).patterns, c.patterns, b"psubscribe", False)
@@ -383,7 +391,7 @@ cdef int cmd_punsubscribe(Client c) except -1:
 # SSUBSCRIBE shardchannel [shardchannel ...]
 cdef int cmd_ssubscribe(Client c) except -1:
     if c.flags & CLIENT_DENY_BLOCKING:
-        return c.error_cstr(b"ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
+        return _deny_blocking(c, b"SSUBSCRIBE")
     if c.shard_channels is None:
         c.shard_channels = {}
     return _subscribe(c, _of(c.core).shard, c.shard_channels, b"ssubscribe", True)
@@ -407,9 +415,8 @@ cdef int cmd_spublish(Client c) except -1:
 # ----- PUBSUB subcommands (argv[1] is the subcommand)
 cdef int _subcommand_syntax(Client c) except -1:
     cdef char buf[160]
-    cdef int n = snprintf(buf, sizeof(buf), b"ERR unknown subcommand or wrong number of "
-                          b"arguments for '%.*s'. Try PUBSUB HELP.",
-                          <int>(c.argl[1] if c.argl[1] < 64 else 64), c.argv[1])
+    cdef int n = snprintf(buf, sizeof(buf), ERR_SUBCOMMAND_SYNTAX_FMT,
+                          <int>(c.argl[1] if c.argl[1] < 64 else 64), c.argv[1], b"PUBSUB")
     return c.error(buf, <size_t>n if n < <int>sizeof(buf) else sizeof(buf) - 1)
 
 

@@ -60,6 +60,8 @@ from fastresp.t_zset cimport zset_new_entry, zset_add, zset_length, zset_foreach
 from fastresp.reply cimport reply_null, reply_bulk, reply_ok
 from fastresp.includes.libc_extra cimport REDIS_VERSION
 from fastresp.util cimport string2ll, ll2string, d2string, arg_is, mstime, LONG_STR_SIZE
+from fastresp.includes.errors cimport (ERR_BAD_DATA_FORMAT, ERR_BUSYKEY, ERR_DUMP_PAYLOAD,
+                                       ERR_INVALID_FREQ, ERR_INVALID_IDLETIME, ERR_INVALID_TTL)
 
 cdef enum:
     RDB_VERSION = 10
@@ -1275,26 +1277,26 @@ cdef int cmd_restore(Client c) except -1:
             if arg_ll(c, j + 1, &idle):
                 return 0
             if idle < 0:
-                return c.error_cstr(b"ERR Invalid IDLETIME value, must be >= 0")
+                return c.error_cstr(ERR_INVALID_IDLETIME)
             j += 1
         elif arg_is(c.argv[j], c.argl[j], b"freq", 4) and j + 1 < c.argc and idle == -1:
             if arg_ll(c, j + 1, &freq):
                 return 0
             if freq < 0 or freq > 255:
-                return c.error_cstr(b"ERR Invalid FREQ value, must be >= 0 and <= 255")
+                return c.error_cstr(ERR_INVALID_FREQ)
             j += 1
         else:
             return syntax_error(c)
         j += 1
     old = lookup(c.db, c.argv[1], c.argl[1], LOOKUP_WRITE, &h, NULL)
     if not replace and old != NULL:
-        return c.error_cstr(b"BUSYKEY Target key name already exists.")
+        return c.error_cstr(ERR_BUSYKEY)
     if arg_ll(c, 2, &ttl):
         return 0
     if ttl < 0:
-        return c.error_cstr(b"ERR Invalid TTL value, must be >= 0")
+        return c.error_cstr(ERR_INVALID_TTL)
     if not verify_payload(<const unsigned char*>c.argv[3], c.argl[3]):
-        return c.error_cstr(b"ERR DUMP payload version or checksum are wrong")
+        return c.error_cstr(ERR_DUMP_PAYLOAD)
     memset(&r, 0, sizeof(Reader))
     r.p = <const unsigned char*>c.argv[3]
     r.len = c.argl[3] - 10
@@ -1308,7 +1310,7 @@ cdef int cmd_restore(Client c) except -1:
             free(e)
             raise RdbError("empty key", 0)
     except RdbError:
-        return c.error_cstr(b"ERR Bad data format")
+        return c.error_cstr(ERR_BAD_DATA_FORMAT)
     finally:
         _reader_free(&r)
     if replace and old != NULL:

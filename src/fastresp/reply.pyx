@@ -221,7 +221,7 @@ cdef const char* _line(ReplyReader* rd, size_t* n) except NULL:
 cdef long long _line_ll(ReplyReader* rd) except? -2:
     cdef size_t n
     cdef const char* p = _line(rd, &n)
-    cdef long long v
+    cdef long long v = 0
     if not string2ll(p, n, &v):
         _bad_reply(b"a number that is not one")
     return v

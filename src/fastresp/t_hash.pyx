@@ -48,17 +48,11 @@ from fastresp.reply cimport (reply_null, reply_int, reply_bulk, reply_raw,
 from fastresp.util cimport (string2ll, ll2string, ull2string, arg_is, string2ld,
                             ld2string_human, glob_match, parse_scan_cursor, LONG_STR_SIZE,
                             MAX_LONG_DOUBLE_CHARS)
-from fastresp.includes.libc_extra cimport (ERR_OVERFLOW, ERR_NOT_FLOAT, ERR_NAN_OR_INF,
-                                           ERR_NOT_INTEGER, ERR_ARITY_FMT, ERR_INVALID_CURSOR,
-                                           isnan, isinf)
-
-# Error texts of the hash commands (Redis 7.0's wording).
-cdef const char* ERR_HASH_NOT_INTEGER = b"ERR hash value is not an integer"
-cdef const char* ERR_HASH_NOT_FLOAT = b"ERR hash value is not a float"
-cdef const char* ERR_INCR_NAN_OR_INF = b"ERR value is NaN or Infinity"
-cdef const char* ERR_COUNT_RANGE = \
-    b"ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
-cdef const char* ERR_VALUE_RANGE = b"ERR value is out of range"
+from fastresp.includes.libc_extra cimport isnan, isinf
+from fastresp.includes.errors cimport (ERR_ARITY_FMT, ERR_COUNT_RANGE, ERR_HASH_NOT_FLOAT,
+                                       ERR_HASH_NOT_INTEGER, ERR_INVALID_CURSOR, ERR_NAN_OR_INF,
+                                       ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_OVERFLOW,
+                                       ERR_VALUE_NAN_OR_INF, ERR_VALUE_RANGE)
 
 cdef enum:
     NEW_KEY_RESERVE_MAX = 4096       # bytes reserved up front for a new hash's listpack
@@ -441,7 +435,7 @@ cdef int cmd_hincrbyfloat(Client c) except -1:
     if not string2ld(c.argv[3], c.argl[3], &incr):
         return c.error_cstr(ERR_NOT_FLOAT)
     if isnan(incr) or isinf(incr):
-        return c.error_cstr(ERR_INCR_NAN_OR_INF)
+        return c.error_cstr(ERR_VALUE_NAN_OR_INF)
     e = lookup(c.db, c.argv[1], c.argl[1], LOOKUP_WRITE, &h, &link)
     if e != NULL:
         if entry_type(e) != T_HASH:

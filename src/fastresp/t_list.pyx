@@ -68,19 +68,10 @@ from fastresp.listpack cimport (LP, lpos, lp_new, lp_free, lp_dup, lp_start, lp_
 from fastresp.reply cimport (reply_null, reply_null_array, reply_int, reply_bulk,
                              reply_array, reply_ok, reply_defer, reply_set_deferred_array)
 from fastresp.util cimport string2ll, arg_is
-from fastresp.includes.libc_extra cimport ERR_ARITY_FMT
+from fastresp.includes.errors cimport (ERR_ARITY_FMT, ERR_COUNT_NEGATIVE, ERR_COUNT_POSITIVE,
+                                       ERR_INDEX_RANGE, ERR_MAXLEN_NEGATIVE, ERR_NO_SUCH_KEY,
+                                       ERR_NUMKEYS_POSITIVE, ERR_RANK_ZERO, ERR_VALUE_POSITIVE)
 
-# Error texts of the list commands (Redis 7.0's wording).
-cdef const char* ERR_NO_SUCH_KEY_L = b"ERR no such key"
-cdef const char* ERR_INDEX_RANGE = b"ERR index out of range"
-cdef const char* ERR_POSITIVE = b"ERR value is out of range, must be positive"
-cdef const char* ERR_RANK_ZERO = (b"ERR RANK can't be zero: use 1 to start from the first "
-                                  b"match, 2 from the second ... or use negative to start "
-                                  b"from the end of the list")
-cdef const char* ERR_COUNT_NEGATIVE = b"ERR COUNT can't be negative"
-cdef const char* ERR_MAXLEN_NEGATIVE = b"ERR MAXLEN can't be negative"
-cdef const char* ERR_NUMKEYS = b"ERR numkeys should be greater than 0"
-cdef const char* ERR_COUNT_POSITIVE = b"ERR count should be greater than 0"
 
 cdef enum:
     SIZE_SAFETY_LIMIT = 8192       # bytes of a node when list-max-listpack-size counts elements
@@ -635,7 +626,7 @@ cdef int _pop(Client c, bint tail) except -1:
         return error_with_command(c, ERR_ARITY_FMT)
     if c.argc == 3:
         if not string2ll(c.argv[2], c.argl[2], &count) or count < 0:
-            return c.error_cstr(ERR_POSITIVE)
+            return c.error_cstr(ERR_VALUE_POSITIVE)
     e = lookup(c.db, c.argv[1], c.argl[1], LOOKUP_WRITE, &h, &link)
     if e == NULL:
         if count < 0:
@@ -747,7 +738,7 @@ cdef int cmd_lset(Client c) except -1:
     cdef lpos p
     e = lookup(c.db, c.argv[1], c.argl[1], LOOKUP_WRITE, &h, &link)
     if e == NULL:
-        return c.error_cstr(ERR_NO_SUCH_KEY_L)
+        return c.error_cstr(ERR_NO_SUCH_KEY)
     if entry_type(e) != T_LIST:
         return wrongtype(c)
     if arg_ll(c, 2, &index):
@@ -1012,7 +1003,7 @@ cdef int _mpop_args(Client c, int at, int* first, int* nkeys, bint* tail,
     cdef int where, j
     count[0] = -1
     if not string2ll(c.argv[at], c.argl[at], &numkeys) or numkeys <= 0:
-        c.error_cstr(ERR_NUMKEYS)
+        c.error_cstr(ERR_NUMKEYS_POSITIVE)
         return 1
     if numkeys > c.argc - at - 2:
         return syntax_error(c)

@@ -37,14 +37,10 @@ from fastresp.reply cimport (reply_int, reply_bulk, reply_bulk_ll, reply_null, r
                              reply_set, reply_raw, reply_defer, reply_set_deferred)
 from fastresp.util cimport (string2ll, ll2string, arg_is, glob_match, parse_scan_cursor,
                             ull2string, LONG_STR_SIZE)
-from fastresp.includes.libc_extra cimport ERR_NOT_INTEGER, ERR_INVALID_CURSOR
+from fastresp.includes.errors cimport (ERR_COUNT_RANGE, ERR_INVALID_CURSOR, ERR_LIMIT_NEGATIVE,
+                                       ERR_NOT_INTEGER, ERR_NUMKEYS_ARGS, ERR_NUMKEYS_POSITIVE,
+                                       ERR_VALUE_POSITIVE)
 
-cdef const char* ERR_POSITIVE = b"ERR value is out of range, must be positive"
-cdef const char* ERR_RAND_RANGE = (b"ERR value is out of range, value must between "
-                                   b"-9223372036854775807 and 9223372036854775807")
-cdef const char* ERR_NUMKEYS = b"ERR numkeys should be greater than 0"
-cdef const char* ERR_NUMKEYS_ARGS = b"ERR Number of keys can't be greater than number of args"
-cdef const char* ERR_LIMIT = b"ERR LIMIT can't be negative"
 
 cdef enum:
     OP_UNION = 0
@@ -611,7 +607,7 @@ cdef int spop_with_count(Client c) except -1:
     cdef unsigned char* gone
     cdef uint32_t i, w
     if not string2ll(c.argv[2], c.argl[2], &count) or count < 0:
-        return c.error_cstr(ERR_POSITIVE)
+        return c.error_cstr(ERR_VALUE_POSITIVE)
     e = lookup(c.db, c.argv[1], c.argl[1], LOOKUP_WRITE, &h, &link)
     if e == NULL:
         return reply_empty_set(c)
@@ -816,7 +812,7 @@ cdef int srandmember_with_count(Client c) except -1:
     if not string2ll(c.argv[2], c.argl[2], &l):
         return c.error_cstr(ERR_NOT_INTEGER)
     if l == LLONG_MIN_V:
-        return c.error_cstr(ERR_RAND_RANGE)
+        return c.error_cstr(ERR_COUNT_RANGE)
     if l >= 0:
         count = l
     else:
@@ -1127,7 +1123,7 @@ cdef int cmd_sintercard(Client c) except -1:
     cdef long long numkeys, limit = 0
     cdef int j
     if not string2ll(c.argv[1], c.argl[1], &numkeys) or numkeys < 1:
-        return c.error_cstr(ERR_NUMKEYS)
+        return c.error_cstr(ERR_NUMKEYS_POSITIVE)
     if numkeys > c.argc - 2:
         return c.error_cstr(ERR_NUMKEYS_ARGS)
     j = 2 + <int>numkeys
@@ -1135,7 +1131,7 @@ cdef int cmd_sintercard(Client c) except -1:
         if arg_is(c.argv[j], c.argl[j], b"limit", 5) and j < c.argc - 1:
             j += 1
             if not string2ll(c.argv[j], c.argl[j], &limit) or limit < 0:
-                return c.error_cstr(ERR_LIMIT)
+                return c.error_cstr(ERR_LIMIT_NEGATIVE)
         else:
             return syntax_error(c)
         j += 1

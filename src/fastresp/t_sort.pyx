@@ -48,6 +48,7 @@ from fastresp.t_list cimport list_new_entry, list_push, list_length, list_foreac
 from fastresp.t_hash cimport hash_get
 from fastresp.t_set cimport set_foreach, set_length
 from fastresp.t_zset cimport zset_foreach, zset_length, zset_to_skiplist
+from fastresp.includes.errors cimport ERR_SCORES_NOT_DOUBLE
 
 cdef extern from *:
     """
@@ -57,9 +58,6 @@ cdef extern from *:
     """
     void fr_sort_errno_reset() noexcept nogil
     int fr_sort_errno_erange() noexcept nogil
-
-# Error texts (Redis 7.0's wording).
-cdef const char* ERR_SCORES = b"ERR One or more scores can't be converted into double"
 
 
 cdef struct Item:
@@ -425,7 +423,7 @@ cdef int _sort_generic(Client c, bint readonly) except -1:
                 order[s.n - 1 - k] = it
 
         if int_error:
-            c.error_cstr(ERR_SCORES)
+            c.error_cstr(ERR_SCORES_NOT_DOUBLE)
             return 0
 
         # --- LIMIT

@@ -23,11 +23,12 @@ from fastresp.reply cimport (reply_ok, reply_null, reply_int, reply_bulk, reply_
                              reply_array, reply_map, reply_defer, reply_set_deferred_array)
 from fastresp.util cimport (string2ll, arg_is, string2ld, ld2string_human, LONG_STR_SIZE,
                             MAX_LONG_DOUBLE_CHARS)
-from fastresp.includes.libc_extra cimport (ERR_OVERFLOW, ERR_DECR_OVERFLOW, ERR_NOT_FLOAT,
-                                           ERR_NAN_OR_INF, ERR_STRING_TOO_LONG, ERR_OFFSET_RANGE,
-                                           ERR_EXPIRE_TIME_FMT, ERR_ARITY_FMT, ERR_LCS_NOT_STRING,
-                                           ERR_LCS_IDX_AND_LEN, ERR_LCS_TOO_LONG, ERR_LCS_NOMEM,
-                                           ERR_NOT_INTEGER, isnan, isinf, snprintf)
+from fastresp.includes.libc_extra cimport isnan, isinf, snprintf
+from fastresp.includes.errors cimport (ERR_ARITY_FMT, ERR_DECR_OVERFLOW, ERR_EXPIRE_TIME_FMT,
+                                       ERR_LCS_IDX_AND_LEN, ERR_LCS_NOMEM, ERR_LCS_NOT_STRING,
+                                       ERR_LCS_TOO_LONG, ERR_NAN_OR_INF, ERR_NOT_FLOAT,
+                                       ERR_NOT_INTEGER, ERR_OFFSET_RANGE, ERR_OVERFLOW,
+                                       ERR_STRING_TOO_LONG)
 
 # Options of SET and GETEX, as flags.
 cdef enum:

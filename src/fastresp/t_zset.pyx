@@ -50,44 +50,14 @@ from fastresp.reply cimport (ReplyBuf, reply_int, reply_bulk, reply_null, reply_
                              reply_raw)
 from fastresp.util cimport (string2ll, string2d, arg_is, glob_match, parse_scan_cursor,
                             ull2string, LONG_STR_SIZE)
-from fastresp.includes.libc_extra cimport (ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_GT_LT_NX,
-                                           ERR_INVALID_CURSOR, isnan, isinf, strtod, snprintf)
-
-cdef extern from *:
-    """
-    #define ZS_ERR_XX_NX "ERR XX and NX options at the same time are not compatible"
-    #define ZS_ERR_INCR_PAIR "ERR INCR option supports a single increment-element pair"
-    #define ZS_ERR_NAN "ERR resulting score is not a number (NaN)"
-    #define ZS_ERR_MINMAX_FLOAT "ERR min or max is not a float"
-    #define ZS_ERR_MINMAX_LEX "ERR min or max not valid string range item"
-    #define ZS_ERR_LIMIT_RANK "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
-    #define ZS_ERR_WITHSCORES_LEX "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
-    #define ZS_ERR_WEIGHT "ERR weight value is not a float"
-    #define ZS_ERR_AT_LEAST_ONE_FMT "ERR at least 1 input key is needed for '%s' command"
-    #define ZS_ERR_NUMKEYS_POSITIVE "ERR numkeys should be greater than 0"
-    #define ZS_ERR_NUMKEYS_ARGS "ERR Number of keys can't be greater than number of args"
-    #define ZS_ERR_LIMIT_NEG "ERR LIMIT can't be negative"
-    #define ZS_ERR_COUNT_POSITIVE "ERR count should be greater than 0"
-    #define ZS_ERR_MUST_BE_POSITIVE "ERR value is out of range, must be positive"
-    #define ZS_ERR_OUT_OF_RANGE "ERR value is out of range"
-    #define ZS_ERR_COUNT_RANGE "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
-    """
-    const char* ZS_ERR_XX_NX
-    const char* ZS_ERR_INCR_PAIR
-    const char* ZS_ERR_NAN
-    const char* ZS_ERR_MINMAX_FLOAT
-    const char* ZS_ERR_MINMAX_LEX
-    const char* ZS_ERR_LIMIT_RANK
-    const char* ZS_ERR_WITHSCORES_LEX
-    const char* ZS_ERR_WEIGHT
-    const char* ZS_ERR_AT_LEAST_ONE_FMT
-    const char* ZS_ERR_NUMKEYS_POSITIVE
-    const char* ZS_ERR_NUMKEYS_ARGS
-    const char* ZS_ERR_LIMIT_NEG
-    const char* ZS_ERR_COUNT_POSITIVE
-    const char* ZS_ERR_MUST_BE_POSITIVE
-    const char* ZS_ERR_OUT_OF_RANGE
-    const char* ZS_ERR_COUNT_RANGE
+from fastresp.includes.libc_extra cimport isnan, isinf, strtod, snprintf
+from fastresp.includes.errors cimport (ERR_AT_LEAST_ONE_KEY_FMT, ERR_COUNT_POSITIVE,
+                                       ERR_COUNT_RANGE, ERR_GT_LT_NX, ERR_INCR_SINGLE_PAIR,
+                                       ERR_INVALID_CURSOR, ERR_LIMIT_NEEDS_BY, ERR_LIMIT_NEGATIVE,
+                                       ERR_MINMAX_NOT_FLOAT, ERR_MINMAX_NOT_LEX, ERR_NOT_FLOAT,
+                                       ERR_NOT_INTEGER, ERR_NUMKEYS_POSITIVE, ERR_SCORE_NAN,
+                                       ERR_VALUE_POSITIVE, ERR_VALUE_RANGE, ERR_WEIGHT_NOT_FLOAT,
+                                       ERR_WITHSCORES_BYLEX, ERR_XX_AND_NX)
 
 cdef enum:
     ZSL_MAXLEVEL = 32
@@ -1002,7 +972,7 @@ cdef bint parse_bound(const char* s, size_t n, double* v, bint* ex) noexcept:
 cdef int parse_score_range(Client c, int imin, int imax, ScoreRange* r) except -1:
     if not (parse_bound(c.argv[imin], c.argl[imin], &r.min, &r.minex) and
             parse_bound(c.argv[imax], c.argl[imax], &r.max, &r.maxex)):
-        c.error_cstr(ZS_ERR_MINMAX_FLOAT)
+        c.error_cstr(ERR_MINMAX_NOT_FLOAT)
         return 1
     return 0
 
@@ -1035,7 +1005,7 @@ cdef bint parse_lex_item(const char* s, size_t n, LexBound* b) noexcept:
 cdef int parse_lex_range(Client c, int imin, int imax, LexRange* r) except -1:
     if not (parse_lex_item(c.argv[imin], c.argl[imin], &r.min) and
             parse_lex_item(c.argv[imax], c.argl[imax], &r.max)):
-        c.error_cstr(ZS_ERR_MINMAX_LEX)
+        c.error_cstr(ERR_MINMAX_NOT_LEX)
         return 1
     return 0
 
@@ -1157,12 +1127,12 @@ cdef int zadd_generic(Client c, int flags) except -1:
         return syntax_error(c)
     elements //= 2
     if (flags & ZA_NX) and (flags & ZA_XX):
-        return c.error_cstr(ZS_ERR_XX_NX)
+        return c.error_cstr(ERR_XX_AND_NX)
     if ((flags & ZA_GT) and (flags & ZA_NX)) or ((flags & ZA_LT) and (flags & ZA_NX)) or \
             ((flags & ZA_GT) and (flags & ZA_LT)):
         return c.error_cstr(ERR_GT_LT_NX)
     if (flags & ZA_INCR) and elements > 1:
-        return c.error_cstr(ZS_ERR_INCR_PAIR)
+        return c.error_cstr(ERR_INCR_SINGLE_PAIR)
     for i in range(elements):
         if arg_score(c, j + 2 * i, &score):
             return 0
@@ -1191,7 +1161,7 @@ cdef int zadd_generic(Client c, int flags) except -1:
             if added or updated:
                 key_changed(c, added + updated)
                 zadd_event(c, flags)
-            return c.error_cstr(ZS_ERR_NAN)
+            return c.error_cstr(ERR_SCORE_NAN)
         if r & ZR_ADDED:
             added += 1
         if r & ZR_UPDATED:
@@ -1457,9 +1427,9 @@ cdef int zrange_generic(Client c, int keyidx, bint store, int rangetype, int dir
     if rangetype == RT_AUTO:
         rangetype = RT_RANK
     if limit != -1 and rangetype == RT_RANK:
-        return c.error_cstr(ZS_ERR_LIMIT_RANK)
+        return c.error_cstr(ERR_LIMIT_NEEDS_BY)
     if withscores and rangetype == RT_LEX:
-        return c.error_cstr(ZS_ERR_WITHSCORES_LEX)
+        return c.error_cstr(ERR_WITHSCORES_BYLEX)
     rev = direction == DIR_REV
     if rev and rangetype != RT_RANK:
         tmp = minidx
@@ -1686,7 +1656,7 @@ cdef int zpop_generic(Client c, bint pop_max) except -1:
         return syntax_error(c)
     if c.argc == 3:
         if not string2ll(c.argv[2], c.argl[2], &count) or count < 0:
-            return c.error_cstr(ZS_ERR_MUST_BE_POSITIVE)
+            return c.error_cstr(ERR_VALUE_POSITIVE)
     e = zlookup(c, 1, LOOKUP_WRITE, &h, &link)
     if e == NULL:
         return reply_array(&c.out, 0)
@@ -1712,7 +1682,7 @@ cdef int cmd_zpopmax(Client c) except -1:
 cdef int parse_numkeys(Client c, int idx, long long* numkeys) except -1:
     """numkeys of ZMPOP (1 after an error)."""
     if not string2ll(c.argv[idx], c.argl[idx], numkeys) or numkeys[0] <= 0:
-        c.error_cstr(ZS_ERR_NUMKEYS_POSITIVE)
+        c.error_cstr(ERR_NUMKEYS_POSITIVE)
         return 1
     return 0
 
@@ -1748,7 +1718,7 @@ cdef int zmpop_generic(Client c, int nkidx, bint blocking) except -1:
     while j < c.argc:
         if count == -1 and arg_is(c.argv[j], c.argl[j], b"count", 5) and j + 1 < c.argc:
             if not string2ll(c.argv[j + 1], c.argl[j + 1], &count) or count <= 0:
-                return c.error_cstr(ZS_ERR_COUNT_POSITIVE)
+                return c.error_cstr(ERR_COUNT_POSITIVE)
             j += 2
         else:
             return syntax_error(c)
@@ -1866,13 +1836,13 @@ cdef int cmd_zrandmember(Client c) except -1:
     if arg_ll(c, 2, &count):
         return 0
     if count == LLONG_MIN_V:
-        return c.error_cstr(ZS_ERR_COUNT_RANGE)
+        return c.error_cstr(ERR_COUNT_RANGE)
     if c.argc > 4 or (c.argc == 4 and not arg_is(c.argv[3], c.argl[3], b"withscores", 10)):
         return syntax_error(c)
     if c.argc == 4:
         ws = True
         if count < -LLONG_MAX_V // 2 or count > LLONG_MAX_V // 2:
-            return c.error_cstr(ZS_ERR_OUT_OF_RANGE)
+            return c.error_cstr(ERR_VALUE_RANGE)
     e = read_zset(c, 1, &bad)
     if bad:
         return 0
@@ -2114,7 +2084,7 @@ cdef int zsetop_generic(Client c, int dstidx, int numkeys_idx, int op, bint card
     if arg_ll(c, numkeys_idx, &numkeys):
         return 0
     if numkeys < 1:
-        return error_with_command(c, ZS_ERR_AT_LEAST_ONE_FMT)
+        return error_with_command(c, ERR_AT_LEAST_ONE_KEY_FMT)
     if numkeys > c.argc - numkeys_idx - 1:
         return syntax_error(c)
     setnum = <int>numkeys
@@ -2144,7 +2114,7 @@ cdef int zsetop_generic(Client c, int dstidx, int numkeys_idx, int op, bint card
             if cardonly:
                 if remaining >= 2 and arg_is(c.argv[j], c.argl[j], b"limit", 5):
                     if not string2ll(c.argv[j + 1], c.argl[j + 1], &limit) or limit < 0:
-                        return c.error_cstr(ZS_ERR_LIMIT_NEG)
+                        return c.error_cstr(ERR_LIMIT_NEGATIVE)
                     j += 2
                     remaining -= 2
                 else:
@@ -2155,7 +2125,7 @@ cdef int zsetop_generic(Client c, int dstidx, int numkeys_idx, int op, bint card
                 remaining -= 1
                 for i in range(setnum):
                     if not string2d(c.argv[j], c.argl[j], &srcs[i].weight):
-                        return c.error_cstr(ZS_ERR_WEIGHT)
+                        return c.error_cstr(ERR_WEIGHT_NOT_FLOAT)
                     j += 1
                     remaining -= 1
             elif op != OP_DIFF and remaining >= 2 and \

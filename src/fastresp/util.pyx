@@ -8,7 +8,8 @@ a star group past GLOB_MAX_STARS with more pattern after it.
 """
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy
-from fastresp.includes.libc_extra cimport REDIS_VERSION as _REDIS_VERSION, REDIS_VERSION_NUM as _REDIS_VERSION_NUM
+from fastresp.includes.libc_extra cimport (REDIS_VERSION as _REDIS_VERSION,
+                                           REDIS_VERSION_NUM as _REDIS_VERSION_NUM)
 from fastresp.includes.libc_extra cimport (strtold, strtod, strtoul, snprintf, isspace, isnan,
                                            isinf, errno, ERANGE)
 

@@ -11,48 +11,6 @@ cdef extern from "version.h":
     const char* REDIS_VERSION
     int REDIS_VERSION_NUM
 
-cdef extern from "errors.h":
-    const char* ERR_SYNTAX
-    const char* ERR_WRONGTYPE
-    const char* ERR_NOT_INTEGER
-    const char* ERR_NOT_FLOAT
-    const char* ERR_OVERFLOW
-    const char* ERR_DECR_OVERFLOW
-    const char* ERR_NAN_OR_INF
-    const char* ERR_NO_SUCH_KEY
-    const char* ERR_DB_INDEX
-    const char* ERR_INVALID_DB_INDEX
-    const char* ERR_SAME_OBJECT
-    const char* ERR_STRING_TOO_LONG
-    const char* ERR_OFFSET_RANGE
-    const char* ERR_INVALID_CURSOR
-    const char* ERR_NOAUTH
-    const char* ERR_NX_XX_GT_LT
-    const char* ERR_GT_LT_NX
-    const char* ERR_GT_AND_LT
-    const char* ERR_INT_RANGE
-    const char* ERR_UNSUPPORTED_OPTION_FMT
-    const char* ERR_LCS_NOT_STRING
-    const char* ERR_LCS_IDX_AND_LEN
-    const char* ERR_LCS_TOO_LONG
-    const char* ERR_LCS_NOMEM
-    const char* ERR_INVALID_FIRST_DB
-    const char* ERR_INVALID_SECOND_DB
-    const char* ERR_UNKNOWN_COMMAND_FMT
-    const char* ERR_UNKNOWN_SUBCOMMAND_FMT
-    const char* ERR_ARITY_FMT
-    const char* ERR_EXPIRE_TIME_FMT
-    const char* ERR_MAX_CLIENTS
-    const char* ERR_PROTO_MBULK_LEN
-    const char* ERR_PROTO_BULK_LEN
-    const char* ERR_PROTO_UNBALANCED
-    const char* ERR_PROTO_BIG_INLINE
-    const char* ERR_PROTO_BIG_MBULK
-    const char* ERR_PROTO_BIG_BULK
-    const char* ERR_PROTO_EXPECTED_DOLLAR_FMT
-    const char* ERR_PROTO_UNAUTH_MBULK
-    const char* ERR_PROTO_UNAUTH_BULK
-
 cdef extern from "poll_backend.h" nogil:
     const char* PB_BACKEND_NAME
     enum: PB_READ, PB_WRITE, PB_ERROR, PB_MAX_BATCH

@@ -99,8 +99,7 @@ def hello(server, client, args):
             set_client_name(client, args[i + 1])
             i += 2
         else:
-            raise CommandError("ERR Syntax error in HELLO option '%s'" % args[i].decode(
-                errors="replace"))
+            raise CommandError(errors.HELLO_OPTION_FMT % args[i].decode(errors="replace"))
     if server.core.auth_required and not client.authenticated:
         raise CommandError(errors.HELLO_NOAUTH)
     if version:
@@ -191,7 +190,7 @@ def client_type_arg(raw: bytes) -> str:
     """A client class name as CLIENT LIST/KILL take it ("slave" is "replica")."""
     kind = raw.lower()
     if kind not in CLIENT_TYPES:
-        raise CommandError("ERR Unknown client type '%s'" % raw.decode(errors="replace"))
+        raise CommandError(errors.UNKNOWN_CLIENT_TYPE_FMT % raw.decode(errors="replace"))
     return "replica" if kind == b"slave" else kind.decode()
 
 
@@ -201,8 +200,7 @@ def client_type_arg(raw: bytes) -> str:
 def client_caching(server, client, args):
     # client-side caching (CLIENT TRACKING) is not implemented: no client is ever in tracking
     # mode, which is exactly the case this error is for
-    raise CommandError("ERR CLIENT CACHING can be called only when the client is in tracking "
-                       "mode with OPTIN or OPTOUT mode enabled")
+    raise CommandError(errors.CLIENT_CACHING_MODE)
 
 
 # CLIENT GETREDIR
@@ -242,10 +240,9 @@ def client_setname(server, client, args):
 def client_setinfo(server, client, args):
     attr = args[2].lower()
     if attr not in (b"lib-name", b"lib-ver"):
-        raise CommandError("ERR Unrecognized option '%s'" % args[2].decode(errors="replace"))
+        raise CommandError(errors.UNRECOGNIZED_OPTION_FMT % args[2].decode(errors="replace"))
     if not valid_name(args[3]):
-        raise CommandError("ERR %s cannot contain spaces, newlines or special characters."
-                           % attr.decode())
+        raise CommandError(errors.CLIENT_ATTR_CHARS_FMT % attr.decode())
     if attr == b"lib-name":
         client.lib_name = args[3] or None
     else:
@@ -276,7 +273,7 @@ def client_kill(server, client, args):
         addr = args[2].decode(errors="surrogateescape")
         target = next((c for c in clients if c.addr == addr), None)
         if target is None:
-            raise CommandError("ERR No such client")
+            raise CommandError(errors.NO_SUCH_CLIENT)
         kill_client(server, client, target)
         return Status("OK")
     wanted_id = kind = addr = laddr = None
@@ -288,12 +285,12 @@ def client_kill(server, client, args):
         if opt == b"id":
             wanted_id = parse_ll(value)
             if wanted_id is None or wanted_id < 1:
-                raise CommandError("ERR client-id should be greater than 0")
+                raise CommandError(errors.CLIENT_ID_POSITIVE)
         elif opt == b"type":
             kind = client_type_arg(value)
         elif opt == b"user":
             if value != b"default":
-                raise CommandError("ERR No such user '%s'" % value.decode(errors="replace"))
+                raise CommandError(errors.NO_SUCH_USER_FMT % value.decode(errors="replace"))
         elif opt == b"addr":
             addr = value.decode(errors="surrogateescape")
         elif opt == b"laddr":
@@ -343,7 +340,7 @@ def client_list(server, client, args):
         for raw in args[3:]:
             value = parse_ll(raw)
             if value is None:
-                raise CommandError("ERR Invalid client ID")
+                raise CommandError(errors.INVALID_CLIENT_ID)
             found = server.core.client_by_id(value)
             if found is not None:
                 clients.append(found)
@@ -367,7 +364,7 @@ def client_unblock(server, client, args):
     if len(args) == 4:
         reason = args[3].lower()
         if reason not in (b"timeout", b"error"):
-            raise CommandError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+            raise CommandError(errors.UNBLOCK_REASON)
         error = reason == b"error"
     target_id = parse_ll(args[2])
     if target_id is None:
@@ -411,12 +408,12 @@ def client_pause(server, client, args):
     if len(args) == 4:
         kind = PAUSE_KINDS.get(args[3].lower())
         if kind is None:
-            raise CommandError("ERR CLIENT PAUSE mode must be WRITE or ALL")
+            raise CommandError(errors.PAUSE_MODE)
     timeout = parse_ll(args[2])
     if timeout is None:
-        raise CommandError("ERR timeout is not an integer or out of range")
+        raise CommandError(errors.TIMEOUT_NOT_INTEGER)
     if timeout < 0:
-        raise CommandError("ERR timeout is negative")
+        raise CommandError(errors.TIMEOUT_NEGATIVE)
     # Redis adds the timeout to the Unix time in ms: a sum past LLONG_MAX wraps into the past,
     # and the pause ends as soon as it starts
     if timeout > LLONG_MAX - int(time.time() * 1000):

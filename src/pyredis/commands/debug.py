@@ -6,14 +6,12 @@ from fastresp.reply import Status
 from fastresp.keyspace import Keyspace
 
 from pyredis.commands.table import Group
+from pyredis import errors
 from pyredis.errors import CommandError
 from pyredis.persistence import SaveError
 
 group = Group("server")
 
-NOT_ALLOWED = ("ERR DEBUG command not allowed. If the enable-debug-command option is set to "
-               "\"local\", you can run it from a local connection, otherwise you need to set "
-               "this option in the configuration file, and then restart the server.")
 RELOAD_OPTIONS = (b"merge", b"noflush", b"nosave")
 
 
@@ -28,12 +26,11 @@ def debug_allowed(server, client) -> bool:
                summary="A container for debugging commands")
 def debug(server, client, args):
     if not debug_allowed(server, client):
-        raise CommandError(NOT_ALLOWED)
+        raise CommandError(errors.DEBUG_NOT_ALLOWED)
     sub = args[1].lower()
     if sub == b"reload":
         return debug_reload(server, [a.lower() for a in args[2:]])
-    raise CommandError("ERR unknown subcommand or wrong number of arguments for '%s'. Try "
-                       "DEBUG HELP." % args[1].decode("utf-8", "replace"))
+    raise CommandError(errors.subcommand_syntax(args))
 
 
 def debug_reload(server, options: list[bytes]):
@@ -47,17 +44,16 @@ def debug_reload(server, options: list[bytes]):
     so a file that cannot be loaded leaves the dataset as it was when NOFLUSH is given (without
     NOFLUSH the keyspace has been emptied, as in Redis)."""
     if any(opt not in RELOAD_OPTIONS for opt in options):
-        raise CommandError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE "
-                           "options.")
+        raise CommandError(errors.DEBUG_RELOAD_OPTIONS)
     if server.loading.active:        # not in the middle of the start-up load
-        raise CommandError("LOADING Redis is loading the dataset in memory")
+        raise CommandError(errors.LOADING)
     flush = b"noflush" not in options
     merge = b"merge" in options
     if b"nosave" not in options:
         try:
             server.persistence.save()
         except SaveError:
-            raise CommandError("ERR Error trying to save the DB") from None
+            raise CommandError(errors.SAVE_DB_FAILED) from None
     path = server.config["dbfilename"]
     ks = server.keyspace
     try:
@@ -67,7 +63,7 @@ def debug_reload(server, options: list[bytes]):
         server.log.warning(f"Error trying to load the RDB dump {path}: {exc.strerror}")
         if flush:
             ks.flushall()
-        raise CommandError(LOAD_FAILED) from None
+        raise CommandError(errors.LOAD_RDB_FAILED) from None
     if flush:
         ks.flushall()
     else:
@@ -76,14 +72,11 @@ def debug_reload(server, options: list[bytes]):
         info = rdb.load_bytes(ks, data) or {}
     except rdb.RdbError as exc:
         server.log.warning(f"Error trying to load the RDB dump {path}: {exc}")
-        raise CommandError(LOAD_FAILED) from None
+        raise CommandError(errors.LOAD_RDB_FAILED) from None
     server.log.notice(f"Done loading RDB, keys loaded: {int(info.get('keys', 0))}, keys "
                       f"expired: {int(info.get('expired_skipped', 0))}.")
     server.log.warning("DB reloaded by DEBUG RELOAD")
     return Status("OK")
-
-
-LOAD_FAILED = "ERR Error trying to load the RDB dump"
 
 
 def _clear_for_merge(server, data: bytes, merge: bool) -> None:
@@ -97,7 +90,7 @@ def _clear_for_merge(server, data: bytes, merge: bool) -> None:
         rdb.load_bytes(scratch, data)
     except rdb.RdbError as exc:
         server.log.warning(f"Error trying to load the RDB dump: {exc}")
-        raise CommandError(LOAD_FAILED) from None
+        raise CommandError(errors.LOAD_RDB_FAILED) from None
     ks = server.keyspace
     try:
         per_db = [(db, scratch.keys(db)) for db in range(ndbs)]
@@ -109,7 +102,7 @@ def _clear_for_merge(server, data: bytes, merge: bool) -> None:
                 if ks.exists(db, key):
                     server.log.warning(f"RDB has duplicated key "
                                        f"'{key.decode('utf-8', 'backslashreplace')}' in DB {db}")
-                    raise CommandError(LOAD_FAILED)
+                    raise CommandError(errors.LOAD_RDB_FAILED)
     for db, keys in per_db:
         for key in keys:
             ks.delete(db, key)

@@ -63,8 +63,8 @@ def db_index(server, raw: bytes, message: str) -> int:
                           "from both databases.",
                summary="Swaps two Redis databases.")
 def swapdb(server, client, args):
-    a = db_index(server, args[1], "ERR invalid first DB index")
-    b = db_index(server, args[2], "ERR invalid second DB index")
+    a = db_index(server, args[1], errors.INVALID_FIRST_DB)
+    b = db_index(server, args[2], errors.INVALID_SECOND_DB)
     if not (0 <= a < server.keyspace.ndbs and 0 <= b < server.keyspace.ndbs):
         raise CommandError(errors.DB_INDEX)
     server.core.touch_all_watched(a, b)
@@ -108,7 +108,7 @@ def shutdown(server, client, args):
     if (b"abort" in opts and len(opts) > 1) or {b"save", b"nosave"} <= opts:
         raise CommandError(errors.SYNTAX)        # an illegal combination, in Redis's words
     if b"abort" in opts:
-        raise CommandError("ERR No shutdown in progress.")
+        raise CommandError(errors.NO_SHUTDOWN_IN_PROGRESS)
     # a failed final save raises the command's error and the server (and this connection)
     # keep running; otherwise, like Redis, which exits inside the command, nothing this client
     # sent after SHUTDOWN runs and it gets no reply
