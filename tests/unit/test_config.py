@@ -1,4 +1,4 @@
-"""Unit tests of pyredis.config (no server process).
+"""Unit tests of pyredis.config and the command line of pyredis.cli (no server process).
 
 Every expected error text below was checked against Debian's redis-server 7.0.15 (config files,
 --options and CONFIG SET on a live instance); tests/unit/test_config_vs_redis.py re-checks many of
@@ -9,25 +9,23 @@ import os
 
 import pytest
 
-from pyredis.config import (
-    HELP_TEXT,
+from pyredis import REDIS_VERSION
+from pyredis.cli import HELP_TEXT, parse_command_line
+from pyredis.config import Config, ConfigFileError
+from pyredis.config.parsing import (
     NOTIFY_ALL,
     NOTIFY_KEYEVENT,
     NOTIFY_KEYSPACE,
     NOTIFY_NEW,
     NOTIFY_STRING,
-    REDIS_VERSION,
-    SETTINGS,
-    Config,
-    ConfigFileError,
     keyspace_events_to_flags,
     keyspace_flags_to_string,
     memtoull,
-    parse_command_line,
     repr_arg,
     split_args,
     stringmatch,
 )
+from pyredis.config.settings import SETTINGS
 from pyredis.errors import CommandError
 
 HEADER = "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n"
