@@ -9,6 +9,8 @@ import os
 
 import pytest
 
+from fastresp.util import glob
+
 from pyredis import REDIS_VERSION
 from pyredis.cli import HELP_TEXT, parse_command_line
 from pyredis.config import Config, ConfigFileError
@@ -23,7 +25,6 @@ from pyredis.config.parsing import (
     memtoull,
     repr_arg,
     split_args,
-    stringmatch,
 )
 from pyredis.config.settings import SETTINGS
 from pyredis.errors import CommandError
@@ -865,7 +866,7 @@ def test_repr_arg_roundtrip(value):
     ("", "", False, True),
 ])
 def test_stringmatch(pattern, string, nocase, result):
-    assert stringmatch(pattern, string, nocase) is result
+    assert glob(pattern.encode(), string.encode(), nocase) is result
 
 
 # ---------------------------------------------------------------------------------------------

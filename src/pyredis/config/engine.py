@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from fastresp.util import glob as glob_match
+
 from pyredis import REDIS_VERSION
 from pyredis.config.parsing import (
     LLONG_MAX,
@@ -28,7 +30,6 @@ from pyredis.config.parsing import (
     memtoull,
     split_args,
     string2ll,
-    stringmatch,
     wrap64,
 )
 from pyredis.config.settings import (
@@ -456,10 +457,11 @@ class Config:
                 if st is not None:
                     matches[key] = (pat, st)
                 continue
+            pattern = pat.encode("utf-8", "surrogateescape")  # the bytes the client sent
             for regname, st in SETTING_NAMES:
                 if st.hidden or regname in matches:
                     continue
-                if stringmatch(pat, regname, nocase=True):
+                if glob_match(pattern, regname.encode(), True):
                     matches[regname] = (regname, st)
         return [(shown, self._format(st)) for shown, st in matches.values()]
 
