@@ -9,6 +9,7 @@ import os
 
 import pytest
 
+from fastresp.keyspace import NotifyClass
 from fastresp.util import glob
 
 from pyredis import REDIS_VERSION
@@ -16,10 +17,6 @@ from pyredis.cli import HELP_TEXT, parse_command_line
 from pyredis.config import Config, ConfigFileError
 from pyredis.config.parsing import (
     NOTIFY_ALL,
-    NOTIFY_KEYEVENT,
-    NOTIFY_KEYSPACE,
-    NOTIFY_NEW,
-    NOTIFY_STRING,
     keyspace_events_to_flags,
     keyspace_flags_to_string,
     memtoull,
@@ -369,10 +366,11 @@ def test_notify_keyspace_events(given, shown):
 
 
 def test_notify_keyspace_flags():
-    assert keyspace_events_to_flags("KEA") == NOTIFY_KEYSPACE | NOTIFY_KEYEVENT | NOTIFY_ALL
-    assert keyspace_events_to_flags("$n") == NOTIFY_STRING | NOTIFY_NEW
+    assert keyspace_events_to_flags("KEA") == (NotifyClass.NOTIFY_KEYSPACE | NotifyClass.NOTIFY_KEYEVENT
+                                               | NOTIFY_ALL)
+    assert keyspace_events_to_flags("$n") == NotifyClass.NOTIFY_STRING | NotifyClass.NOTIFY_NEW
     assert keyspace_events_to_flags("k") is None
-    assert keyspace_flags_to_string(NOTIFY_ALL | NOTIFY_NEW) == "A"  # 'n' is lost, as in Redis
+    assert keyspace_flags_to_string(NOTIFY_ALL | NotifyClass.NOTIFY_NEW) == "A"  # 'n' is lost, as in Redis
     assert load_text("notify-keyspace-events Ex")["notify-keyspace-events"] == keyspace_events_to_flags("xE")
     reason = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
     assert file_error("notify-keyspace-events Q\n") == fatal(1, "notify-keyspace-events Q", reason)

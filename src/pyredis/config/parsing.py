@@ -12,30 +12,13 @@ import math
 import os
 import re
 
+from fastresp.keyspace import NotifyClass
+
 # C integer limits (LP64)
 INT_MIN, INT_MAX = -(1 << 31), (1 << 31) - 1
 UINT_MAX = (1 << 32) - 1
 LONG_MAX = LLONG_MAX = (1 << 63) - 1
 ULLONG_MAX = (1 << 64) - 1
-
-# notify-keyspace-events flag bits (same layout as Redis's NOTIFY_*).
-NOTIFY_KEYSPACE = 1 << 0   # K
-NOTIFY_KEYEVENT = 1 << 1   # E
-NOTIFY_GENERIC = 1 << 2    # g
-NOTIFY_STRING = 1 << 3     # $
-NOTIFY_LIST = 1 << 4       # l
-NOTIFY_SET = 1 << 5        # s
-NOTIFY_HASH = 1 << 6       # h
-NOTIFY_ZSET = 1 << 7       # z
-NOTIFY_EXPIRED = 1 << 8    # x
-NOTIFY_EVICTED = 1 << 9    # e
-NOTIFY_STREAM = 1 << 10    # t
-NOTIFY_KEY_MISS = 1 << 11  # m
-NOTIFY_LOADED = 1 << 12    # module only, no letter
-NOTIFY_MODULE = 1 << 13    # d
-NOTIFY_NEW = 1 << 14       # n
-NOTIFY_ALL = (NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | NOTIFY_ZSET
-              | NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE)  # A
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -256,11 +239,22 @@ def abs_path(path: str) -> str:
     return base + rel
 
 
+# notify-keyspace-events: the event classes are fastresp.keyspace.NotifyClass (Redis's NOTIFY_*
+# bits). Their letters, in the order Redis writes them; "A" (NOTIFY_ALL) is every class but "n".
+_CLASS_LETTERS = (
+    ("g", NotifyClass.NOTIFY_GENERIC), ("$", NotifyClass.NOTIFY_STRING),
+    ("l", NotifyClass.NOTIFY_LIST), ("s", NotifyClass.NOTIFY_SET), ("h", NotifyClass.NOTIFY_HASH),
+    ("z", NotifyClass.NOTIFY_ZSET), ("x", NotifyClass.NOTIFY_EXPIRED),
+    ("e", NotifyClass.NOTIFY_EVICTED), ("t", NotifyClass.NOTIFY_STREAM),
+    ("d", NotifyClass.NOTIFY_MODULE), ("n", NotifyClass.NOTIFY_NEW),
+)
+NOTIFY_ALL = (NotifyClass.NOTIFY_GENERIC | NotifyClass.NOTIFY_STRING | NotifyClass.NOTIFY_LIST
+              | NotifyClass.NOTIFY_SET | NotifyClass.NOTIFY_HASH | NotifyClass.NOTIFY_ZSET
+              | NotifyClass.NOTIFY_EXPIRED | NotifyClass.NOTIFY_EVICTED | NotifyClass.NOTIFY_STREAM
+              | NotifyClass.NOTIFY_MODULE)
 _KEYSPACE_LETTERS = {
-    "A": NOTIFY_ALL, "g": NOTIFY_GENERIC, "$": NOTIFY_STRING, "l": NOTIFY_LIST, "s": NOTIFY_SET,
-    "h": NOTIFY_HASH, "z": NOTIFY_ZSET, "x": NOTIFY_EXPIRED, "e": NOTIFY_EVICTED,
-    "K": NOTIFY_KEYSPACE, "E": NOTIFY_KEYEVENT, "t": NOTIFY_STREAM, "m": NOTIFY_KEY_MISS,
-    "d": NOTIFY_MODULE, "n": NOTIFY_NEW,
+    "A": NOTIFY_ALL, **dict(_CLASS_LETTERS), "K": NotifyClass.NOTIFY_KEYSPACE,
+    "E": NotifyClass.NOTIFY_KEYEVENT, "m": NotifyClass.NOTIFY_KEY_MISS,
 }
 
 
@@ -281,17 +275,14 @@ def keyspace_flags_to_string(flags: int) -> str:
     if flags & NOTIFY_ALL == NOTIFY_ALL:
         out += "A"
     else:
-        for ch, bit in (("g", NOTIFY_GENERIC), ("$", NOTIFY_STRING), ("l", NOTIFY_LIST),
-                        ("s", NOTIFY_SET), ("h", NOTIFY_HASH), ("z", NOTIFY_ZSET),
-                        ("x", NOTIFY_EXPIRED), ("e", NOTIFY_EVICTED), ("t", NOTIFY_STREAM),
-                        ("d", NOTIFY_MODULE), ("n", NOTIFY_NEW)):
+        for ch, bit in _CLASS_LETTERS:
             if flags & bit:
                 out += ch
-    if flags & NOTIFY_KEYSPACE:
+    if flags & NotifyClass.NOTIFY_KEYSPACE:
         out += "K"
-    if flags & NOTIFY_KEYEVENT:
+    if flags & NotifyClass.NOTIFY_KEYEVENT:
         out += "E"
-    if flags & NOTIFY_KEY_MISS:
+    if flags & NotifyClass.NOTIFY_KEY_MISS:
         out += "m"
     return out
 
