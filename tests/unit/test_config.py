@@ -6,6 +6,7 @@ them automatically when redis-server is installed.
 """
 
 import os
+from types import SimpleNamespace
 
 import pytest
 
@@ -994,3 +995,55 @@ def test_config_set_hook_via_alias_and_empty_reason():
     cfg.on_change("timeout", reject)
     assert set_error([("TIMEOUT", "5")], cfg) == "ERR CONFIG SET failed (possibly related to argument 'timeout')"
     assert cfg["timeout"] == 0
+
+
+class FakeServer:
+    """What the settings' apply steps reach of a server, recording the calls they make."""
+
+    def __init__(self, config, fd_limit):
+        self.config = config
+        self.fd_limit = fd_limit
+        self.calls = []
+        self.core = SimpleNamespace(set_obuf_limits=self.recorder("core.set_obuf_limits"),
+                                    set_aof_timestamps=self.recorder("core.set_aof_timestamps"))
+        self.keyspace = SimpleNamespace(configure=lambda **kw: self.calls.append(("keyspace", kw)))
+        self.log = SimpleNamespace(set_level=self.recorder("log.set_level"),
+                                   warning=self.recorder("log.warning"))
+        self.aof = SimpleNamespace(set_enabled=self.recorder("aof.set_enabled"),
+                                   set_fsync=self.recorder("aof.set_fsync"))
+        self.persistence = SimpleNamespace(
+            update_write_error=self.recorder("persistence.update_write_error"))
+
+    def recorder(self, name):
+        return lambda *args: self.calls.append((name, *args))
+
+    def fit_maxclients(self, wanted):
+        return min(wanted, self.fd_limit)
+
+
+def test_attach_runs_apply_steps_at_start_and_on_change():
+    cfg = Config()
+    cfg.set([("hz", "50"), ("maxclients", "20"), ("timeout", "3")])  # no server: values only
+    server = FakeServer(cfg, fd_limit=100)
+    cfg.attach(server)
+    core = server.core
+    assert (core.hz, core.maxclients, core.idle_timeout_ms, core.auth_required) == (50, 20, 3000, False)
+    assert ("log.set_level", "notice") in server.calls
+    assert ("keyspace", {"hash_max_listpack_entries": 512}) in server.calls
+    assert ("core.set_obuf_limits", 32 << 20, 8 << 20, 60) in server.calls
+    # appendonly, appendfsync, save and stop-writes-on-bgsave-error apply on change only
+    assert not [c for c in server.calls if c[0].startswith(("aof.", "persistence."))]
+
+    server.calls.clear()
+    cfg.set([("appendonly", "yes"), ("appendfsync", "always"), ("save", ""), ("hz", "50")])
+    assert server.calls == [("aof.set_enabled", True), ("aof.set_fsync", "always"),
+                            ("persistence.update_write_error",)]
+
+    # an apply step that refuses: CONFIG SET fails, values and applied state are restored
+    server.calls.clear()
+    assert set_error([("hz", "20"), ("maxclients", "200")], cfg) == (
+        "ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating "
+        "system is not able to handle the specified number of clients, try with 100")
+    assert (cfg["hz"], cfg["maxclients"]) == (50, 20)
+    assert (core.hz, core.maxclients) == (50, 20)
+    assert server.calls[0][0] == "log.warning"

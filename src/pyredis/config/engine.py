@@ -6,13 +6,15 @@ changes them the way redis-server 7.0.15 does.
   Redis does; directives that are not settings (rename-command, user, loadmodule, module
   configs) are kept as :class:`Directive` records for the server.
 * :meth:`Config.get`: CONFIG GET with its glob patterns.
-* :meth:`Config.set`: CONFIG SET, all or nothing, with change hooks.
+* :meth:`Config.set`: CONFIG SET, all or nothing, with change hooks; once a server is attached
+  (:meth:`Config.attach`) they include the settings' apply steps, which make it follow a change.
 
 A fatal error while loading is a :class:`ConfigFileError` whose text is redis-server's.
 """
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import re
@@ -182,6 +184,20 @@ class Config:
         "ERR CONFIG SET failed (possibly related to argument '<name>') - <reason>"."""
         st = self.setting(name)
         self._hooks.setdefault(st.name, []).append(hook)
+
+    def attach(self, server) -> None:
+        """Make ``server`` follow this configuration through the settings' apply steps
+        (:attr:`Setting.apply <pyredis.config.settings.Setting.apply>`): those marked
+        ``apply_at_start`` run now, in table order, with the configured values; from now on every
+        apply step is a change hook of its setting (:meth:`on_change`), called as
+        ``apply(server, value)``, so it can refuse a CONFIG SET and is re-run on a rollback.
+        Without an attached server, CONFIG SET only stores values."""
+        for st in SETTINGS:
+            if st.apply is None:
+                continue
+            if st.apply_at_start:
+                st.apply(server, self._typed(st))
+            self.on_change(st.name, functools.partial(st.apply, server))
 
     # ---- value parsing / formatting ----------------------------------------------------------
 

@@ -15,6 +15,21 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from pyredis.config.apply import (
+    apply_aof_timestamps,
+    apply_appendfsync,
+    apply_appendonly,
+    apply_loglevel,
+    apply_maxclients,
+    apply_memory_policy,
+    apply_output_buffer_limits,
+    apply_rdbcompression,
+    apply_requirepass,
+    apply_timeout,
+    apply_write_error,
+    core_attr,
+    keyspace_option,
+)
 from pyredis.config.parsing import (
     INT_MAX,
     INT_MIN,
@@ -86,10 +101,18 @@ class Setting:
     percent: bool = False         # memory setting that also takes "N%" (stored as -N)
     choices: tuple[tuple[str, int], ...] = ()  # enum/flags: (name, value) in Redis's order
     check: Callable[["Config", Any], str | None] | None = None  # extra validation -> reason
-    # Adjust a value after CONFIG SET changed it, as Redis's apply step does (e.g. clamping).
+    # Adjust a value after CONFIG SET changed it (e.g. clamping), before any apply step runs.
     after_set: Callable[["Config", Any], Any] | None = None
     parse: SpecialParse | None = None
     format: SpecialFormat | None = None
+    # Make the running server follow the value: apply(server, typed value), from
+    # pyredis.config.apply; it runs on each CONFIG SET that changes the value once a server is
+    # attached (Config.attach) and may raise CommandError(reason) to refuse the change.
+    apply: Callable[[Any, Any], None] | None = None
+    # Also run apply once at start-up (Config.attach) with the configured value; False where
+    # start-up needs nothing or does the work itself (Server.start loads and opens the AOF with
+    # its settings; the MISCONF write stop starts off).
+    apply_at_start: bool = True
     doc: str = ""
 
 
@@ -391,7 +414,7 @@ SETTINGS: tuple[Setting, ...] = (
     _special("bind", ["127.0.0.1", "-::1"], _parse_bind, _fmt_list, multi_arg=True,
              doc="list of addresses; '-' prefix = optional; pyredis default 127.0.0.1 -::1"),
     _str("bind-source-addr"),
-    _bool("protected-mode", True),
+    _bool("protected-mode", True, apply=core_attr("protected_mode")),
     _enum("enable-protected-configs", _YESNO, "no", mutable=False),
     _enum("enable-debug-command", _YESNO, "no", mutable=False),
     _enum("enable-module-command", _YESNO, "no", mutable=False),
@@ -400,8 +423,8 @@ SETTINGS: tuple[Setting, ...] = (
     _str("unixsocket", mutable=False),
     Setting("unixsocketperm", "octal", 0, lo=0, hi=0o777, unsigned=True, mutable=False),
     _int("socket-mark-id", 0, UINT_MAX, 0, unsigned=True, mutable=False),
-    _int("timeout", 0, INT_MAX, 0),
-    _int("tcp-keepalive", 0, INT_MAX, 300),
+    _int("timeout", 0, INT_MAX, 0, apply=apply_timeout),
+    _int("tcp-keepalive", 0, INT_MAX, 300, apply=core_attr("tcp_keepalive")),
     # ---- TLS (accepted and stored) ----
     _int("tls-port", 0, 65535, 0),
     _str("tls-cert-file"),
@@ -427,7 +450,7 @@ SETTINGS: tuple[Setting, ...] = (
     _bool("daemonize", False, mutable=False),
     _enum("supervised", ("upstart", "systemd", "auto", "no"), "no", mutable=False),
     _str("pidfile", mutable=False),
-    _enum("loglevel", ("debug", "verbose", "notice", "warning"), "notice"),
+    _enum("loglevel", ("debug", "verbose", "notice", "warning"), "notice", apply=apply_loglevel),
     _str("logfile", mutable=False),
     _bool("syslog-enabled", False, mutable=False),
     _str("syslog-ident", "redis", mutable=False),
@@ -441,9 +464,10 @@ SETTINGS: tuple[Setting, ...] = (
     _str("proc-title-template", "{title} {listen-addr} {server-mode}", check=_check_proc_title),
     # ---- snapshotting ----
     _special("save", [(3600, 1), (300, 100), (60, 10000)], _parse_save, _fmt_save, multi_arg=True,
+             apply=apply_write_error, apply_at_start=False,
              doc="list of (seconds, changes); repeatable in a config file; save \"\" clears"),
-    _bool("stop-writes-on-bgsave-error", True),
-    _bool("rdbcompression", True),
+    _bool("stop-writes-on-bgsave-error", True, apply=apply_write_error, apply_at_start=False),
+    _bool("rdbcompression", True, apply=apply_rdbcompression),
     _bool("rdbchecksum", True, mutable=False),
     _enum("sanitize-dump-payload", ("no", "yes", "clients"), "no"),
     _str("dbfilename", "dump.rdb", protected=True, check=_check_dbfilename),
@@ -480,17 +504,17 @@ SETTINGS: tuple[Setting, ...] = (
     _int("acllog-max-len", 0, LONG_MAX, 128),
     _str("aclfile", mutable=False),
     _enum("acl-pubsub-default", ("allchannels", "resetchannels"), "resetchannels"),
-    _str("requirepass", sensitive=True),
+    _str("requirepass", sensitive=True, apply=apply_requirepass),
     # ---- clients / memory ----
-    _int("maxclients", 1, UINT_MAX, 10000, unsigned=True),
-    _mem("maxmemory", 0, ULLONG_MAX, 0, unsigned=True),
+    _int("maxclients", 1, UINT_MAX, 10000, unsigned=True, apply=apply_maxclients),
+    _mem("maxmemory", 0, ULLONG_MAX, 0, unsigned=True, apply=apply_memory_policy),
     _enum("maxmemory-policy", ("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
                                "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"),
-          "noeviction"),
+          "noeviction", apply=apply_memory_policy),
     _int("maxmemory-samples", 1, INT_MAX, 5),
     _int("maxmemory-eviction-tenacity", 0, 100, 10),
     _bool("replica-ignore-maxmemory", True, aliases=("slave-ignore-maxmemory",)),
-    _int("active-expire-effort", 1, 10, 1),
+    _int("active-expire-effort", 1, 10, 1, apply=keyspace_option("expire_effort")),
     _mem("maxmemory-clients", -100, LLONG_MAX, 0, percent=True,
          doc="bytes, or a negative number -N meaning N% of maxmemory"),
     # ---- lazy freeing ----
@@ -512,16 +536,17 @@ SETTINGS: tuple[Setting, ...] = (
     _str("bgsave_cpulist", mutable=False),
     _str("ignore-warnings"),
     # ---- append only file ----
-    _bool("appendonly", False, deny_loading=True),
+    _bool("appendonly", False, deny_loading=True, apply=apply_appendonly, apply_at_start=False),
     _str("appendfilename", "appendonly.aof", mutable=False, check=_check_appendfilename),
     _str("appenddirname", "appendonlydir", mutable=False, check=_check_appenddirname),
-    _enum("appendfsync", ("everysec", "always", "no"), "everysec"),
+    _enum("appendfsync", ("everysec", "always", "no"), "everysec", apply=apply_appendfsync,
+          apply_at_start=False),
     _bool("no-appendfsync-on-rewrite", False),
     _int("auto-aof-rewrite-percentage", 0, INT_MAX, 100),
     _mem("auto-aof-rewrite-min-size", 0, LLONG_MAX, 64 * 1024 * 1024),
     _bool("aof-load-truncated", True),
     _bool("aof-use-rdb-preamble", True),
-    _bool("aof-timestamp-enabled", False),
+    _bool("aof-timestamp-enabled", False, apply=apply_aof_timestamps),
     _bool("aof-disable-auto-gc", False),
     _bool("aof-rewrite-incremental-fsync", True),
     _bool("rdb-save-incremental-fsync", True),
@@ -561,15 +586,22 @@ SETTINGS: tuple[Setting, ...] = (
              _fmt_percentiles, multi_arg=True),
     # ---- events ----
     _special("notify-keyspace-events", 0, _parse_notify, _fmt_notify,
+             apply=keyspace_option("notify_keyspace_events"),
              doc="int bit mask (NOTIFY_* constants); CONFIG GET shows Redis's canonical letters"),
-    # ---- encodings (accepted and stored) ----
-    _int("hash-max-listpack-entries", 0, LONG_MAX, 512, aliases=("hash-max-ziplist-entries",), unsigned=True),
-    _mem("hash-max-listpack-value", 0, LONG_MAX, 64, aliases=("hash-max-ziplist-value",), unsigned=True),
-    _int("list-max-listpack-size", INT_MIN, INT_MAX, -2, aliases=("list-max-ziplist-size",)),
-    _int("list-compress-depth", 0, INT_MAX, 0),
-    _int("set-max-intset-entries", 0, LONG_MAX, 512, unsigned=True),
-    _int("zset-max-listpack-entries", 0, LONG_MAX, 128, aliases=("zset-max-ziplist-entries",), unsigned=True),
-    _mem("zset-max-listpack-value", 0, LONG_MAX, 64, aliases=("zset-max-ziplist-value",), unsigned=True),
+    # ---- encodings (the hll and stream ones accepted and stored) ----
+    _int("hash-max-listpack-entries", 0, LONG_MAX, 512, aliases=("hash-max-ziplist-entries",),
+         unsigned=True, apply=keyspace_option("hash_max_listpack_entries")),
+    _mem("hash-max-listpack-value", 0, LONG_MAX, 64, aliases=("hash-max-ziplist-value",),
+         unsigned=True, apply=keyspace_option("hash_max_listpack_value")),
+    _int("list-max-listpack-size", INT_MIN, INT_MAX, -2, aliases=("list-max-ziplist-size",),
+         apply=keyspace_option("list_max_listpack_size")),
+    _int("list-compress-depth", 0, INT_MAX, 0, apply=keyspace_option("list_compress_depth")),
+    _int("set-max-intset-entries", 0, LONG_MAX, 512, unsigned=True,
+         apply=keyspace_option("set_max_intset_entries")),
+    _int("zset-max-listpack-entries", 0, LONG_MAX, 128, aliases=("zset-max-ziplist-entries",),
+         unsigned=True, apply=keyspace_option("zset_max_listpack_entries")),
+    _mem("zset-max-listpack-value", 0, LONG_MAX, 64, aliases=("zset-max-ziplist-value",),
+         unsigned=True, apply=keyspace_option("zset_max_listpack_value")),
     _mem("hll-sparse-max-bytes", 0, LONG_MAX, 3000, unsigned=True),
     _mem("stream-node-max-bytes", 0, LONG_MAX, 4096, unsigned=True),
     _int("stream-node-max-entries", 0, LLONG_MAX, 100),
@@ -578,11 +610,13 @@ SETTINGS: tuple[Setting, ...] = (
     _special("client-output-buffer-limit",
              ClientBufferLimits(normal=(0, 0, 0), replica=(256 * 1024 * 1024, 64 * 1024 * 1024, 60),
                                 pubsub=(32 * 1024 * 1024, 8 * 1024 * 1024, 60)),
-             _parse_obuf, _fmt_obuf, multi_arg=True,
+             _parse_obuf, _fmt_obuf, multi_arg=True, apply=apply_output_buffer_limits,
              doc="dict class -> (hard, soft, seconds); repeatable in a config file"),
-    _mem("client-query-buffer-limit", 1024 * 1024, LONG_MAX, 1024 * 1024 * 1024, unsigned=True),
-    _mem("proto-max-bulk-len", 1024 * 1024, LONG_MAX, 512 * 1024 * 1024),
-    _int("hz", 0, INT_MAX, 10, doc="clamped to 1..500 like Redis"),
+    _mem("client-query-buffer-limit", 1024 * 1024, LONG_MAX, 1024 * 1024 * 1024, unsigned=True,
+         apply=core_attr("client_query_buffer_limit")),
+    _mem("proto-max-bulk-len", 1024 * 1024, LONG_MAX, 512 * 1024 * 1024,
+         apply=core_attr("proto_max_bulk_len")),
+    _int("hz", 0, INT_MAX, 10, apply=core_attr("hz"), doc="clamped to 1..500 like Redis"),
     _bool("dynamic-hz", True),
     # ---- active defragmentation (accepted; cannot be enabled, as on builds without jemalloc) ----
     _bool("activedefrag", False, check=_check_activedefrag),
@@ -593,8 +627,8 @@ SETTINGS: tuple[Setting, ...] = (
     _int("active-defrag-cycle-max", 1, 99, 25),
     _int("active-defrag-max-scan-fields", 1, LONG_MAX, 1000),
     _bool("jemalloc-bg-thread", True),
-    _int("lfu-log-factor", 0, INT_MAX, 10),
-    _int("lfu-decay-time", 0, INT_MAX, 1),
+    _int("lfu-log-factor", 0, INT_MAX, 10, apply=keyspace_option("lfu_log_factor")),
+    _int("lfu-decay-time", 0, INT_MAX, 1, apply=keyspace_option("lfu_decay_time")),
     # ---- hidden (debugging / tests: only an exact CONFIG GET name shows them) ----
     _bool("use-exit-on-panic", False, hidden=True),
     _int("rdb-key-save-delay", INT_MIN, INT_MAX, 0, hidden=True),
