@@ -7,10 +7,13 @@ The package, by what each module holds:
   with (string2ll, strtoll, memtoull, string2d, sdssplitargs as ``split_args``, sdscatrepr as
   ``repr_arg``, keyspace-event letters <-> flags, getAbsolutePath as ``abs_path``).
 * :mod:`pyredis.config.settings`: the settings table (:class:`~pyredis.config.settings.Setting`,
-  ``SETTINGS``, ``lookup_setting``): per directive its type, bounds, checks and special
-  parse/format functions.
+  ``SETTINGS``, ``lookup_setting``): per directive its type, bounds, checks, special
+  parse/format functions and apply step.
+* :mod:`pyredis.config.apply`: the apply steps, ``apply(server, value)``: what the running
+  server does to follow a setting (at start-up, and on a CONFIG SET that changes it).
 * :mod:`pyredis.config.engine`: :class:`Config` (load with ``include``, CONFIG GET, CONFIG SET
-  with rollback), :class:`~pyredis.config.engine.Directive` and :class:`ConfigFileError`.
+  with rollback, ``attach`` of the server the apply steps act on),
+  :class:`~pyredis.config.engine.Directive` and :class:`ConfigFileError`.
 
 The command line (``pyredis-server [config-file] [--name value ...] [-]``) that turns into config
 text is parsed in :mod:`pyredis.cli`, the entry point.

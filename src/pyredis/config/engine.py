@@ -113,7 +113,8 @@ class Config:
     list[tuple[int, int]] for save, list[str] for bind, ClientBufferLimits (dict class ->
     (hard, soft, seconds)) for client-output-buffer-limit, list[int] for oom-score-adj-values,
     list[float] for latency-tracking-info-percentiles, None or (host, port) for replicaof,
-    int flag bits (NOTIFY_*) for notify-keyspace-events, the absolute cwd for dir.
+    int flag bits (fastresp.keyspace.NotifyClass) for notify-keyspace-events, the absolute cwd
+    for dir.
 
     After :meth:`load`: ``rename_commands`` (Directive args [old, new], in order; the server
     renames, or :meth:`load` checks them itself when given ``commands=``), ``users`` (Directive
@@ -191,7 +192,7 @@ class Config:
         ``apply_at_start`` run now, in table order, with the configured values; from now on every
         apply step is a change hook of its setting (:meth:`on_change`), called as
         ``apply(server, value)``, so it can refuse a CONFIG SET and is re-run on a rollback.
-        Without an attached server, CONFIG SET only stores values."""
+        Without an attached server, CONFIG SET runs no apply step."""
         for st in SETTINGS:
             if st.apply is None:
                 continue
@@ -477,7 +478,7 @@ class Config:
             for regname, st in SETTING_NAMES:
                 if st.hidden or regname in matches:
                     continue
-                if glob_match(pattern, regname.encode(), True):
+                if glob_match(pattern, regname.encode(), nocase=True):
                     matches[regname] = (regname, st)
         return [(shown, self._format(st)) for shown, st in matches.values()]
 
@@ -590,4 +591,3 @@ class Config:
                     hook(self._typed(st))
                 except Exception:
                     pass
-

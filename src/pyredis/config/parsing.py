@@ -35,6 +35,7 @@ def wrap64(v: int) -> int:
 
 
 def wrap32(v: int) -> int:
+    """Reinterpret a value as a signed 32-bit one (C cast to int)."""
     v &= 0xFFFFFFFF
     return v - (1 << 32) if v >> 31 else v
 
@@ -285,4 +286,3 @@ def keyspace_flags_to_string(flags: int) -> str:
     if flags & NotifyClass.NOTIFY_KEY_MISS:
         out += "m"
     return out
-

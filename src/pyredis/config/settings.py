@@ -1,9 +1,11 @@
-"""The settings table: every directive Redis 7.0.15 knows, as one :class:`Setting` in :data:`SETTINGS`.
+"""The settings table: every directive Redis 7.0.15 knows, as one :class:`Setting` in
+:data:`SETTINGS`.
 
-An entry says how its value is parsed, checked, formatted and shown, and which CONFIG SET rules
-apply to it; :class:`~pyredis.config.engine.Config` reads it for redis.conf, the command line
-and CONFIG GET/SET alike.  To add a setting, add one entry to ``SETTINGS`` using one of the small
-constructors below (``_bool``, ``_int``, ``_mem``, ``_enum``, ``_str``...).
+An entry says how its value is parsed, checked, formatted and shown, which CONFIG SET rules
+apply to it, and its apply step (from :mod:`pyredis.config.apply`), which makes the running
+server follow the value; :class:`~pyredis.config.engine.Config` reads it for redis.conf, the
+command line and CONFIG GET/SET alike.  To add a setting, add one entry to ``SETTINGS`` using
+one of the small constructors below (``_bool``, ``_int``, ``_mem``, ``_enum``, ``_str``...).
 
 Also here: the validators and the parse/format functions of the "special" settings, the
 directives Redis accepts and ignores, and :func:`lookup_setting`.
@@ -587,7 +589,8 @@ SETTINGS: tuple[Setting, ...] = (
     # ---- events ----
     _special("notify-keyspace-events", 0, _parse_notify, _fmt_notify,
              apply=keyspace_option("notify_keyspace_events"),
-             doc="int bit mask (NOTIFY_* constants); CONFIG GET shows Redis's canonical letters"),
+             doc="int bit mask (fastresp.keyspace.NotifyClass bits); CONFIG GET shows Redis's "
+                 "canonical letters"),
     # ---- encodings (the hll and stream ones accepted and stored) ----
     _int("hash-max-listpack-entries", 0, LONG_MAX, 512, aliases=("hash-max-ziplist-entries",),
          unsigned=True, apply=keyspace_option("hash_max_listpack_entries")),
@@ -654,4 +657,3 @@ del _s, _n
 def lookup_setting(name: str) -> Setting | None:
     """The setting called ``name`` (case-insensitive, aliases accepted), or None."""
     return _BY_NAME.get(ascii_lower(name))
-
