@@ -115,8 +115,6 @@ class Persistence(ChildOwner):
         self.latest_fork_usec = 0
         self.last_load_keys_loaded = 0
         self.last_load_keys_expired = 0
-        for name in ("save", "stop-writes-on-bgsave-error"):
-            self.config.on_change(name, lambda _v: self.update_write_error())
 
     # ----- MISCONF
     def update_write_error(self) -> None:

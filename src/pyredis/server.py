@@ -12,7 +12,6 @@ import time
 
 from fastresp.core import BACKEND, Core
 from fastresp.pubsub import PubSub
-from fastresp.rdb import configure as rdb_configure
 from fastresp.keyspace import Keyspace, heap_in_use
 
 from pyredis import REDIS_VERSION
@@ -26,11 +25,6 @@ from pyredis.persistence import Loading, LoadingAborted, Persistence, SaveError
 DEFAULT_PIDFILE = "/var/run/redis.pid"
 METRIC_SAMPLES = 16              # samples averaged by instantaneous_* (as Redis)
 METRIC_PERIOD = 0.1              # seconds between samples
-LRU_POLICIES = ("allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu")
-# Settings that choose the encoding of small aggregates, applied to the keyspace.
-ENCODING_SETTINGS = ("hash-max-listpack-entries", "hash-max-listpack-value",
-                     "set-max-intset-entries", "zset-max-listpack-entries",
-                     "zset-max-listpack-value", "list-max-listpack-size", "list-compress-depth")
 RESERVED_FDS = 32                # descriptors kept for other uses than clients (as Redis)
 
 
@@ -112,62 +106,15 @@ class Server:
         self.last_second = 0.0
         self.last_metric = 0.0
         self.shutdown_logged = False
-        self._watch_settings()
         self.loading = Loading(self.core, lambda: self.shutdown_logged)
         self.persistence = Persistence(self)
         self.aof = AppendOnlyFile(self)
-        # applied at run time only: at start-up the AOF is loaded and opened by start()
-        self.config.on_change("appendonly", self.aof.set_enabled)
-        self.config.on_change("appendfsync", self.aof.set_fsync)
-
-    # ----- settings that live in the core or the keyspace
-    def _watch_settings(self) -> None:
-        core, ks = self.core, self.keyspace
-
-        def memory_policy(_):
-            policy = self.config["maxmemory-policy"]
-            ks.configure(lfu=policy.endswith("lfu"),
-                         shared_integers=self.config["maxmemory"] == 0 or policy not in LRU_POLICIES)
-            rdb_configure(lru_policy=policy.endswith("lru"))
-
-        def maxclients(value):
-            fitted = self.fit_maxclients(value)
-            if fitted != value:
-                self.log.warning("Failed applying new configuration. Possibly related to new "
-                                 "maxclients setting. Restoring previous settings.")
-                raise CommandError("The operating system is not able to handle the specified "
-                                   f"number of clients, try with {fitted}")
-            core.maxclients = value
-
-        hooks = {
-            "maxclients": maxclients,
-            "timeout": lambda v: setattr(core, "idle_timeout_ms", v * 1000),
-            "tcp-keepalive": lambda v: setattr(core, "tcp_keepalive", v),
-            "proto-max-bulk-len": lambda v: setattr(core, "proto_max_bulk_len", v),
-            "client-query-buffer-limit": lambda v: setattr(core, "client_query_buffer_limit", v),
-            "requirepass": lambda v: setattr(core, "auth_required", bool(v)),
-            "protected-mode": lambda v: setattr(core, "protected_mode", v),
-            "hz": lambda v: setattr(core, "hz", v),
-            "loglevel": self.log.set_level,
-            "maxmemory-policy": memory_policy,
-            "maxmemory": memory_policy,
-            "lfu-log-factor": lambda v: ks.configure(lfu_log_factor=v),
-            "lfu-decay-time": lambda v: ks.configure(lfu_decay_time=v),
-            "active-expire-effort": lambda v: ks.configure(expire_effort=v),
-            "notify-keyspace-events": lambda v: ks.configure(notify_keyspace_events=v),
-            "rdbcompression": lambda v: rdb_configure(rdbcompression=v),
-            "client-output-buffer-limit": lambda v: core.set_obuf_limits(*v["pubsub"]),
-            "aof-timestamp-enabled": core.set_aof_timestamps,
-        }
-        for name in ENCODING_SETTINGS:
-            hooks[name] = lambda v, key=name.replace("-", "_"): ks.configure(**{key: v})
         # at start-up a maxclients the open-files limit cannot carry is lowered, as in Redis
-        fitted = self.fit_maxclients(self.config["maxclients"])
-        if fitted != self.config["maxclients"]:
-            self.config.set([("maxclients", str(fitted))])
-        for name, hook in hooks.items():
-            hook(self.config[name])
-            self.config.on_change(name, hook)
+        fitted = self.fit_maxclients(config["maxclients"])
+        if fitted != config["maxclients"]:
+            config.set([("maxclients", str(fitted))])
+        # the settings' apply steps: now with the configured values, then on every CONFIG SET
+        config.attach(self)
 
     def fit_maxclients(self, wanted: int) -> int:
         """Redis's adjustOpenFilesLimit: raise the open-files limit to maxclients + 32 if

@@ -1,4 +1,4 @@
-"""Unit tests of pyredis.config (no server process).
+"""Unit tests of pyredis.config and the command line of pyredis.cli (no server process).
 
 Every expected error text below was checked against Debian's redis-server 7.0.15 (config files,
 --options and CONFIG SET on a live instance); tests/unit/test_config_vs_redis.py re-checks many of
@@ -6,28 +6,25 @@ them automatically when redis-server is installed.
 """
 
 import os
+from types import SimpleNamespace
 
 import pytest
 
-from pyredis.config import (
-    HELP_TEXT,
+from fastresp.keyspace import NotifyClass
+from fastresp.util import glob
+
+from pyredis import REDIS_VERSION
+from pyredis.cli import HELP_TEXT, parse_command_line
+from pyredis.config import Config, ConfigFileError
+from pyredis.config.parsing import (
     NOTIFY_ALL,
-    NOTIFY_KEYEVENT,
-    NOTIFY_KEYSPACE,
-    NOTIFY_NEW,
-    NOTIFY_STRING,
-    REDIS_VERSION,
-    SETTINGS,
-    Config,
-    ConfigFileError,
     keyspace_events_to_flags,
     keyspace_flags_to_string,
     memtoull,
-    parse_command_line,
     repr_arg,
     split_args,
-    stringmatch,
 )
+from pyredis.config.settings import SETTINGS
 from pyredis.errors import CommandError
 
 HEADER = "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n"
@@ -370,10 +367,11 @@ def test_notify_keyspace_events(given, shown):
 
 
 def test_notify_keyspace_flags():
-    assert keyspace_events_to_flags("KEA") == NOTIFY_KEYSPACE | NOTIFY_KEYEVENT | NOTIFY_ALL
-    assert keyspace_events_to_flags("$n") == NOTIFY_STRING | NOTIFY_NEW
+    assert keyspace_events_to_flags("KEA") == (NotifyClass.NOTIFY_KEYSPACE | NotifyClass.NOTIFY_KEYEVENT
+                                               | NOTIFY_ALL)
+    assert keyspace_events_to_flags("$n") == NotifyClass.NOTIFY_STRING | NotifyClass.NOTIFY_NEW
     assert keyspace_events_to_flags("k") is None
-    assert keyspace_flags_to_string(NOTIFY_ALL | NOTIFY_NEW) == "A"  # 'n' is lost, as in Redis
+    assert keyspace_flags_to_string(NOTIFY_ALL | NotifyClass.NOTIFY_NEW) == "A"  # 'n' is lost, as in Redis
     assert load_text("notify-keyspace-events Ex")["notify-keyspace-events"] == keyspace_events_to_flags("xE")
     reason = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
     assert file_error("notify-keyspace-events Q\n") == fatal(1, "notify-keyspace-events Q", reason)
@@ -867,7 +865,7 @@ def test_repr_arg_roundtrip(value):
     ("", "", False, True),
 ])
 def test_stringmatch(pattern, string, nocase, result):
-    assert stringmatch(pattern, string, nocase) is result
+    assert glob(pattern.encode(), string.encode(), nocase) is result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -997,3 +995,55 @@ def test_config_set_hook_via_alias_and_empty_reason():
     cfg.on_change("timeout", reject)
     assert set_error([("TIMEOUT", "5")], cfg) == "ERR CONFIG SET failed (possibly related to argument 'timeout')"
     assert cfg["timeout"] == 0
+
+
+class FakeServer:
+    """What the settings' apply steps reach of a server, recording the calls they make."""
+
+    def __init__(self, config, fd_limit):
+        self.config = config
+        self.fd_limit = fd_limit
+        self.calls = []
+        self.core = SimpleNamespace(set_obuf_limits=self.recorder("core.set_obuf_limits"),
+                                    set_aof_timestamps=self.recorder("core.set_aof_timestamps"))
+        self.keyspace = SimpleNamespace(configure=lambda **kw: self.calls.append(("keyspace", kw)))
+        self.log = SimpleNamespace(set_level=self.recorder("log.set_level"),
+                                   warning=self.recorder("log.warning"))
+        self.aof = SimpleNamespace(set_enabled=self.recorder("aof.set_enabled"),
+                                   set_fsync=self.recorder("aof.set_fsync"))
+        self.persistence = SimpleNamespace(
+            update_write_error=self.recorder("persistence.update_write_error"))
+
+    def recorder(self, name):
+        return lambda *args: self.calls.append((name, *args))
+
+    def fit_maxclients(self, wanted):
+        return min(wanted, self.fd_limit)
+
+
+def test_attach_runs_apply_steps_at_start_and_on_change():
+    cfg = Config()
+    cfg.set([("hz", "50"), ("maxclients", "20"), ("timeout", "3")])  # no server: values only
+    server = FakeServer(cfg, fd_limit=100)
+    cfg.attach(server)
+    core = server.core
+    assert (core.hz, core.maxclients, core.idle_timeout_ms, core.auth_required) == (50, 20, 3000, False)
+    assert ("log.set_level", "notice") in server.calls
+    assert ("keyspace", {"hash_max_listpack_entries": 512}) in server.calls
+    assert ("core.set_obuf_limits", 32 << 20, 8 << 20, 60) in server.calls
+    # appendonly, appendfsync, save and stop-writes-on-bgsave-error apply on change only
+    assert not [c for c in server.calls if c[0].startswith(("aof.", "persistence."))]
+
+    server.calls.clear()
+    cfg.set([("appendonly", "yes"), ("appendfsync", "always"), ("save", ""), ("hz", "50")])
+    assert server.calls == [("aof.set_enabled", True), ("aof.set_fsync", "always"),
+                            ("persistence.update_write_error",)]
+
+    # an apply step that refuses: CONFIG SET fails, values and applied state are restored
+    server.calls.clear()
+    assert set_error([("hz", "20"), ("maxclients", "200")], cfg) == (
+        "ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating "
+        "system is not able to handle the specified number of clients, try with 100")
+    assert (cfg["hz"], cfg["maxclients"]) == (50, 20)
+    assert (core.hz, core.maxclients) == (50, 20)
+    assert server.calls[0][0] == "log.warning"

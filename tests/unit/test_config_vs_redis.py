@@ -14,7 +14,9 @@ import time
 
 import pytest
 
-from pyredis.config import REDIS_VERSION, Config, ConfigFileError, parse_command_line
+from pyredis import REDIS_VERSION
+from pyredis.cli import parse_command_line
+from pyredis.config import Config, ConfigFileError
 from pyredis.errors import CommandError
 
 REDIS_SERVER = shutil.which("redis-server")

@@ -283,12 +283,12 @@ def ref_aof(tmp_path):
     procs = []
 
     def run(commands):
-        proc = support.start_redis("--appendonly", "yes")
+        proc = support.start_redis("--appendonly", "yes", "--appendfsync", "always")
         procs.append(proc)
         with proc.raw() as client:
             for cmd in commands:
                 client.call(*cmd)
-        # redis-server writes the AOF before it replies
+        # redis-server writes the AOF before it replies (always: never postponed behind an fsync)
         with open(os.path.join(proc.dir, "appendonlydir", "appendonly.aof.1.incr.aof"),
                   "rb") as f:
             return f.read()
