@@ -17,6 +17,7 @@ from fastresp.keyspace import Keyspace, heap_in_use
 from pyredis import REDIS_VERSION
 from pyredis.commands import build_table
 from pyredis.commands.table import CommandSpec
+from pyredis import errors
 from pyredis.errors import CommandError
 from pyredis.log import Logger
 from pyredis.aof import AppendOnlyFile
@@ -290,7 +291,7 @@ class Server:
         if not from_signal:
             if not self.prepare_shutdown(self.shutdown_mode):
                 self.shutdown_reason = ""
-                raise CommandError("ERR Errors trying to SHUTDOWN. Check logs.")
+                raise CommandError(errors.SHUTDOWN_FAILED)
         self.core.stop()
 
     def prepare_shutdown(self, mode) -> bool:
@@ -404,12 +405,12 @@ class Server:
             spec = next((s for s in spec.subcommands if s.name == args[1].decode(
                 errors="replace").lower()), None)
         if spec is None:
-            raise CommandError("ERR Invalid command specified")
+            raise CommandError(errors.INVALID_COMMAND)
         if not spec.key_specs or all("not_key" in ks.flags for ks in spec.key_specs):
-            raise CommandError("ERR The command has no key arguments")
+            raise CommandError(errors.NO_KEY_ARGUMENTS)
         argc = len(args)
         if (spec.arity > 0 and argc != spec.arity) or argc < -spec.arity:
-            raise CommandError("ERR Invalid number of arguments specified for command")
+            raise CommandError(errors.INVALID_ARGUMENT_COUNT)
         if spec.getkeys is not None:      # keys found by parsing the arguments (SORT)
             return spec.getkeys(args)
         keys: list[tuple[bytes, tuple[str, ...]]] = []
@@ -427,5 +428,5 @@ class Server:
         if not keys:
             if "no_mandatory_keys" in spec.flags:
                 return []
-            raise CommandError("ERR Invalid arguments specified for command")
+            raise CommandError(errors.INVALID_ARGUMENTS)
         return keys

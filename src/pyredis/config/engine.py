@@ -45,6 +45,7 @@ from pyredis.config.settings import (
     Setting,
     lookup_setting,
 )
+from pyredis import errors
 from pyredis.errors import CommandError
 
 
@@ -520,9 +521,9 @@ class Config:
             found[i] = (ascii_lower(name), st)
         if invalid:
             if deny:
-                raise CommandError("LOADING Redis is loading the dataset in memory")
+                raise CommandError(errors.LOADING)
             if invalid_name is not None:
-                raise CommandError(f"ERR Unknown option or number of arguments for CONFIG SET - '{invalid_name}'")
+                raise CommandError(errors.CONFIG_SET_UNKNOWN_FMT % invalid_name)
             raise CommandError(self._set_failed(err_name, err))
 
         cwd = os.getcwd()
@@ -563,8 +564,8 @@ class Config:
     @staticmethod
     def _set_failed(name: str, reason: str | None) -> str:
         if reason:
-            return f"ERR CONFIG SET failed (possibly related to argument '{name}') - {reason}"
-        return f"ERR CONFIG SET failed (possibly related to argument '{name}')"
+            return errors.CONFIG_SET_FAILED_REASON_FMT % (name, reason)
+        return errors.CONFIG_SET_FAILED_FMT % name
 
     def _protected_allowed(self, client_is_local: bool) -> bool:
         mode = self._values["enable-protected-configs"]
