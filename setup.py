@@ -11,7 +11,7 @@ INCLUDES = [os.path.join(SRC, "includes")]
 # One extension per .pyx module of src/fastresp.
 MODULES = ["util", "reply", "keyspace", "datatypes", "parser", "core", "listpack", "connection",
            "db", "expire", "object", "t_string", "t_list", "t_hash", "t_set", "t_zset", "t_sort",
-           "pubsub", "rdb", "errors"]
+           "pubsub", "rdb", "aofbase", "errors"]
 
 COMPILE_ARGS = ["-O3", "-Wno-unused-function", "-Wno-unreachable-code"]
 if os.environ.get("FASTRESP_DEBUG"):

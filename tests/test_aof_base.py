@@ -3,7 +3,7 @@ SELECT, SET, RPUSH / SADD / ZADD / HMSET (64 elements a command) and PEXPIREAT, 
 7.0.15 writes it. Checked against redis-server's own base file for the same dataset, loaded both
 ways between the two servers, and through pyredis-check-aof / redis-check-aof.
 
-The writer itself (fastresp.rdb.save_aof / save_aof_bytes) is tested in process, and through the
+The writer itself (fastresp.aofbase.save_aof / save_aof_bytes) is tested in process, and through the
 server's BGREWRITEAOF, first base and CONFIG SET appendonly yes.
 """
 import os
@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from fastresp import rdb
+from fastresp import aofbase, rdb
 from fastresp.keyspace import Keyspace
 from tests import support
 
@@ -266,7 +266,7 @@ def when_ms() -> int:
 
 def test_writer_in_process_chunks_ttls_expired_and_timestamp(tmp_path):
     ks = Keyspace(16)
-    assert rdb.save_aof_bytes(ks) == b""
+    assert aofbase.save_aof_bytes(ks) == b""
     now = int(time.time() * 1000)
     ks.set(0, b"a", b"1")
     ks.set(0, b"gone", b"x")
@@ -275,7 +275,7 @@ def test_writer_in_process_chunks_ttls_expired_and_timestamp(tmp_path):
     ks.pexpireat(0, b"ttl", now + 50_000)
     ks.set(3, b"k3", BIN_VAL)
     assert ks.dbsize(0) == 3                             # "gone" still there
-    data = rdb.save_aof_bytes(ks)
+    data = aofbase.save_aof_bytes(ks)
     ts, cmds = parse_aof(data)
     assert ts is None
     assert by_key(cmds) == {
@@ -283,14 +283,14 @@ def test_writer_in_process_chunks_ttls_expired_and_timestamp(tmp_path):
         (0, b"ttl"): [[b"SET", b"ttl", b"y"], [b"PEXPIREAT", b"ttl", str(now + 50_000).encode()]],
         (3, b"k3"): [[b"SET", b"k3", BIN_VAL]]}
     t0 = int(time.time())
-    ts, cmds2 = parse_aof(rdb.save_aof_bytes(ks, timestamp=True))
+    ts, cmds2 = parse_aof(aofbase.save_aof_bytes(ks, timestamp=True))
     assert t0 - 1 <= ts <= time.time() + 1 and cmds2 == cmds
     # the file writer gives the same bytes, big elements (written past the buffer) included
     ks.set(1, b"big", b"B" * 3_000_000)
     ks.set(1, b"small", b"s")
-    data = rdb.save_aof_bytes(ks)
+    data = aofbase.save_aof_bytes(ks)
     path = str(tmp_path / "base.aof")
-    assert rdb.save_aof(ks, path) == len(data)
+    assert aofbase.save_aof(ks, path) == len(data)
     assert open(path, "rb").read() == data
     assert by_key(parse_aof(data)[1])[(1, b"big")] == [[b"SET", b"big", b"B" * 3_000_000]]
 
@@ -311,7 +311,7 @@ def test_same_commands_as_redis_for_the_same_dataset(tmp_path):
     finally:
         srv.stop()
     ts_r, cmds_r = parse_aof(theirs)
-    ts_p, cmds_p = parse_aof(rdb.save_aof_bytes(ks, timestamp=True))
+    ts_p, cmds_p = parse_aof(aofbase.save_aof_bytes(ks, timestamp=True))
     assert ts_r is not None and abs(ts_p - ts_r) <= 5
     assert normalised(cmds_p) == normalised(cmds_r)
     # and both chunk every aggregate at 64 elements
@@ -335,7 +335,7 @@ def test_a_million_keys_in_a_few_seconds(tmp_path):
         srv.stop()
     rdb.load(ks, str(blob_dir / "dump.rdb"))
     t = time.perf_counter()
-    n = rdb.save_aof(ks, str(tmp_path / "base.aof"))
+    n = aofbase.save_aof(ks, str(tmp_path / "base.aof"))
     took = time.perf_counter() - t
     assert took < 3.0, took
     assert n == os.path.getsize(tmp_path / "base.aof") > 1_000_000 * 30

@@ -64,8 +64,6 @@ from fastresp.keyspace cimport (Keyspace, KsState, Db, Entry, key_hash, db_find,
                                 entry_type, key_is_expired, LOOKUP_NOTOUCH, LOOKUP_NOSTATS,
                                 LOOKUP_NONOTIFY)
 from fastresp.util cimport monotonic_us, cstr_len
-from fastresp.errors import CommandError
-from fastresp.reply import NO_REPLY
 from fastresp.includes.errors cimport (ERR_ARITY_FMT, ERR_DENIED_PROTECTED_MODE,
                                        ERR_DISCARD_WITHOUT_MULTI, ERR_EXECABORT_FMT,
                                        ERR_EXECABORT_PREVIOUS, ERR_EXEC_WITHOUT_MULTI,
@@ -75,6 +73,8 @@ from fastresp.includes.errors cimport (ERR_ARITY_FMT, ERR_DENIED_PROTECTED_MODE,
                                        ERR_OOM, ERR_SUBSCRIBED_CONTEXT_FMT, ERR_UNBLOCKED,
                                        ERR_UNKNOWN_COMMAND_FMT, ERR_UNKNOWN_SUBCOMMAND_FMT,
                                        ERR_WATCH_INSIDE_MULTI)
+from fastresp.errors import CommandError
+from fastresp.reply import NO_REPLY
 from heapq import heappush, heappop, heapify
 from os import strerror as os_strerror
 

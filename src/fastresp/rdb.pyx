@@ -90,7 +90,6 @@ cdef enum:
     # quicklist node containers
     QL_PLAIN = 1
     QL_PACKED = 2
-    FLUSH_AT = 1 << 20
 
 
 class RdbError(Exception):
@@ -317,20 +316,6 @@ def lzf_decompress_bytes(bytes data, size_t n):
 # Writing
 # =============================================================================================
 
-cdef struct WBuf:
-    unsigned char* p
-    size_t len
-    size_t cap
-    int fd              # -1: keep everything in memory; else flushed to fd past FLUSH_AT
-    uint64_t crc        # over bytes already flushed
-    size_t flushed
-    bint compress
-    bint nocrc          # not an RDB file (the AOF base): no checksum to keep
-    long long keys      # keys written so far (save/save_aof: the child's progress)
-    long long key_delay # rdb-key-save-delay: µs slept per key; -N: 1 µs every N keys
-    PyObject* progress  # borrowed callable progress(keys), called every 1024 keys; or NULL
-
-
 cdef int wb_grow(WBuf* w, size_t need) except -1:
     cdef size_t cap = w.cap * 2 if w.cap else 256
     cdef unsigned char* p
@@ -363,19 +348,18 @@ cdef int wb_flush(WBuf* w) except -1:
     return 0
 
 
-cdef inline int wb_put(WBuf* w, const void* p, size_t n) except -1:
-    if w.cap - w.len < n:
-        if w.fd >= 0 and w.len >= FLUSH_AT:
-            wb_flush(w)
-        if w.cap - w.len < n:
-            wb_grow(w, n)
-    memcpy(w.p + w.len, p, n)
-    w.len += n
+cdef int wb_key_done(WBuf* w) except -1:
+    """After each key: count it, sleep rdb-key-save-delay, and every 1024 keys (the 1st,
+    1025th, ...) hand the count to the progress callable (which decides whether to report)."""
+    w.keys += 1
+    if w.key_delay != 0:
+        if w.key_delay > 0:
+            usleep(<unsigned int>w.key_delay)
+        elif w.keys % (-w.key_delay) == 0:
+            usleep(1)
+    if w.progress != NULL and (w.keys & 1023) == 1:
+        (<object>w.progress)(w.keys)
     return 0
-
-
-cdef inline int wb_byte(WBuf* w, unsigned char b) except -1:
-    return wb_put(w, &b, 1)
 
 
 cdef int wb_len(WBuf* w, uint64_t v) except -1:
@@ -1445,20 +1429,6 @@ cdef int _write_db(WBuf* w, Keyspace ks, Db* db) except -1:
     return 0
 
 
-cdef inline int wb_key_done(WBuf* w) except -1:
-    """After each key: count it, sleep rdb-key-save-delay, and every 1024 keys (the 1st,
-    1025th, ...) hand the count to the progress callable (which decides whether to report)."""
-    w.keys += 1
-    if w.key_delay != 0:
-        if w.key_delay > 0:
-            usleep(<unsigned int>w.key_delay)
-        elif w.keys % (-w.key_delay) == 0:
-            usleep(1)
-    if w.progress != NULL and (w.keys & 1023) == 1:
-        (<object>w.progress)(w.keys)
-    return 0
-
-
 def default_aux():
     import resource
     return {b"redis-ver": <bytes>REDIS_VERSION, b"redis-bits": b"64", b"ctime": str(int(time.time())).encode(),
@@ -1499,8 +1469,6 @@ def save(Keyspace ks, str path, bint compress=True, bint checksum=True, dict aux
         free(w.p)
         os.close(fd)
 
-
-include "aofbase.pxi"
 
 
 cdef size_t LOAD_PROGRESS_BYTES = 2 * 1024 * 1024    # Redis's loading-process-events-interval-bytes

@@ -19,7 +19,7 @@ import os
 import signal
 import time
 
-from fastresp import rdb
+from fastresp import aofbase, rdb
 from fastresp.keyspace import heap_in_use
 
 from pyredis.forkchild import ChildOwner, unlink_quietly
@@ -476,9 +476,10 @@ class AppendOnlyFile(ChildOwner):
                      progress=self.child_progress(),
                      key_delay=self.config["rdb-key-save-delay"])
         else:
-            rdb.save_aof(self.keyspace, path, timestamp=self.config["aof-timestamp-enabled"],
-                         progress=self.child_progress(),
-                         key_delay=self.config["rdb-key-save-delay"])
+            aofbase.save_aof(self.keyspace, path,
+                             timestamp=self.config["aof-timestamp-enabled"],
+                             progress=self.child_progress(),
+                             key_delay=self.config["rdb-key-save-delay"])
         fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)

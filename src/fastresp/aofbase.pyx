@@ -1,16 +1,41 @@
-# Included from rdb.pyx: the AOF base written as commands (aof-use-rdb-preamble no).
-#
-# What redis-server 7.0.15 writes in appendonly.aof.N.base.aof (checked by experiment):
-# optionally a `#TS:<unix seconds>` annotation line first (aof-timestamp-enabled), then per
-# database that has keys `SELECT n`, then per key (keys whose TTL has already passed are left
-# out):
-#   string      SET k v
-#   list        RPUSH k e1 ... e64         head to tail, 64 elements a command
-#   set         SADD k m1 ... m64          64 members a command
-#   sorted set  ZADD k s1 m1 ... s64 m64   64 pairs a command, scores as "%.17g" (inf, -inf)
-#   hash        HMSET k f1 v1 ... f64 v64  64 pairs a command
-# then, for a key with a TTL, PEXPIREAT k <unix ms>. Everything is RESP multi-bulk, streamed
-# into a WBuf that goes to the file in large chunks.
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""The AOF base written as commands (aof-use-rdb-preamble no), as a rewrite writes it.
+
+What redis-server 7.0.15 writes in appendonly.aof.N.base.aof (checked by experiment):
+optionally a `#TS:<unix seconds>` annotation line first (aof-timestamp-enabled), then per
+database that has keys `SELECT n`, then per key (keys whose TTL has already passed are left
+out):
+  string      SET k v
+  list        RPUSH k e1 ... e64         head to tail, 64 elements a command
+  set         SADD k m1 ... m64          64 members a command
+  sorted set  ZADD k s1 m1 ... s64 m64   64 pairs a command, scores as "%.17g" (inf, -inf)
+  hash        HMSET k f1 v1 ... f64 v64  64 pairs a command
+then, for a key with a TTL, PEXPIREAT k <unix ms>. Everything is RESP multi-bulk, streamed
+into the RDB writer's buffer (rdb.WBuf) that goes to the file in large chunks. (With
+aof-use-rdb-preamble yes the base is an RDB file: fastresp.rdb.save.)
+"""
+import os
+
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.object cimport PyObject
+from libc.stdlib cimport free
+from libc.string cimport memcpy, memset
+from libc.stdint cimport uint64_t
+from libc.errno cimport errno, EINTR
+from posix.unistd cimport write
+
+from fastresp.rdb cimport WBuf, FLUSH_AT, crc64, wb_put, wb_grow, wb_flush, wb_key_done
+from fastresp.keyspace cimport (Keyspace, Db, Entry, Str, T_STRING, T_LIST, T_SET, T_ZSET,
+                                T_HASH, ENC_INT, ENC_EMBSTR, entry_type, entry_encoding,
+                                entry_key, entry_keylen, str_bytes, key_hash, get_expire,
+                                dict_size)
+from fastresp.t_list cimport list_length, list_foreach
+from fastresp.t_hash cimport hash_length, hash_foreach
+from fastresp.t_set cimport set_length, set_foreach
+from fastresp.t_zset cimport zset_length, zset_foreach
+from fastresp.util cimport ll2string, mstime, LONG_STR_SIZE
+from fastresp.includes.libc_extra cimport snprintf
+from fastresp.rdb import RdbError
 
 cdef enum:
     AOF_ITEMS_PER_CMD = 64
