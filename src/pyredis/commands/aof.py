@@ -1,4 +1,4 @@
-"""BGREWRITEAOF (Redis puts it in the "server" group); the work is pyredis.aof's."""
+"""BGREWRITEAOF (Redis puts it in the "server" group); the work is pyredis.persistence.aof's."""
 from fastresp.core import Status
 
 from pyredis.commands.table import Group

@@ -4,7 +4,7 @@ from fastresp.core import Status
 from pyredis import errors
 from pyredis.commands.table import Group
 from pyredis.errors import CommandError
-from pyredis.persistence import SaveError
+from pyredis.persistence.rdb import SaveError
 
 group = Group("server")
 

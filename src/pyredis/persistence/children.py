@@ -1,5 +1,5 @@
 """The parent's side of a forked background child (BGSAVE, BGREWRITEAOF), shared by
-persistence.py and aof.py: its pid, the pipe on which it reports its progress and its
+rdb.py and aof.py: its pid, the pipe on which it reports its progress and its
 copy-on-write size, killing it and collecting its exit status.
 
 The pipe carries fixed-size records (REC: kind, keys processed, CoW bytes, the monotonic

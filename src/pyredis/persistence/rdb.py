@@ -15,7 +15,7 @@ import time
 from fastresp import rdb
 from fastresp.keyspace import heap_in_use
 
-from pyredis.forkchild import ChildOwner, unlink_quietly
+from pyredis.persistence.children import ChildOwner, unlink_quietly
 
 BGSAVE_RETRY_DELAY = 5          # seconds before a save point retries after a failed BGSAVE
 MISCONF_RDB = (b"MISCONF Redis is configured to save RDB snapshots, but it's currently unable "
