@@ -22,8 +22,8 @@ import time
 from fastresp import rdb
 from fastresp.keyspace import heap_in_use
 
-from pyredis.persistence.children import ChildOwner, unlink_quietly
-from pyredis.persistence.rdb import fsync_dir
+from pyredis.persistence.children import ChildOwner
+from pyredis.persistence.files import fsync_dir, unlink_quietly
 
 FSYNC_POLICIES = {"no": 0, "always": 1, "everysec": 2}
 BASE, HISTORY, INCR = "b", "h", "i"

@@ -16,18 +16,13 @@ import signal
 import struct
 import time
 
+from pyredis.persistence.files import unlink_quietly
+
 REC = struct.Struct("<qqqq")
 REC_CURRENT = 1                 # progress while saving
 REC_FINAL = 2                   # the child's last word: its CoW size at the end
 REPORT_INTERVAL = 1.0           # seconds between progress records (Redis: 1 s)
 COW_DUTY_CYCLE = 100            # measure the CoW size at most 1% of the time, as Redis does
-
-
-def unlink_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def private_dirty_bytes() -> int:
