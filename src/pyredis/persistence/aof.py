@@ -25,7 +25,7 @@ from fastresp import rdb
 from fastresp.keyspace import heap_in_use
 
 from pyredis.persistence.children import ChildOwner
-from pyredis.persistence.files import fsync_dir, unlink_quietly
+from pyredis.persistence.files import fsync_dir, fsync_file, unlink_quietly
 from pyredis.persistence.manifest import Manifest, ManifestError
 
 FSYNC_POLICIES = {"no": 0, "always": 1, "everysec": 2}
@@ -350,11 +350,7 @@ class AppendOnlyFile(ChildOwner):
             rdb.save_aof(self.keyspace, path, timestamp=self.config["aof-timestamp-enabled"],
                          progress=self.child_progress(),
                          key_delay=self.config["rdb-key-save-delay"])
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_file(path)
 
     @property
     def current_size(self) -> int:

@@ -16,7 +16,7 @@ from fastresp import rdb
 from fastresp.keyspace import heap_in_use
 
 from pyredis.persistence.children import ChildOwner
-from pyredis.persistence.files import fsync_dir, unlink_quietly
+from pyredis.persistence.files import fsync_dir, fsync_file, unlink_quietly
 
 BGSAVE_RETRY_DELAY = 5          # seconds before a save point retries after a failed BGSAVE
 MISCONF_RDB = (b"MISCONF Redis is configured to save RDB snapshots, but it's currently unable "
@@ -81,11 +81,7 @@ class Persistence(ChildOwner):
                      checksum=self.config["rdbchecksum"], aux=aux,
                      progress=self.child_progress(),
                      key_delay=self.config["rdb-key-save-delay"])
-            fd = os.open(tmpname, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            fsync_file(tmpname)
         except (OSError, rdb.RdbError) as exc:
             reason = os.strerror(exc.errno) if getattr(exc, "errno", None) else str(exc)
             if not os.path.exists(tmpname):
