@@ -31,8 +31,8 @@ S = enc("set", "a", "1")
 
 
 def run_in_process(target, fix, answer):
-    """pyredis.persistence.check_aof.main in this process (the exhaustive tests run it hundreds of times):
-    (exit status, stdout bytes)."""
+    """pyredis.persistence.check_aof.main in this process (the exhaustive tests run it hundreds
+    of times): (exit status, stdout bytes)."""
     out = io.TextIOWrapper(io.BytesIO(), encoding="latin-1", newline="")
     old_out, old_in = sys.stdout, sys.stdin
     sys.stdout, sys.stdin = out, io.StringIO(answer.decode())
