@@ -205,8 +205,9 @@ def test_unknown_command_refuses_start(tmp_path):
 def test_check_aof_finds_and_fixes(tmp_path):
     incr, good = _torn_set(tmp_path)
     man = str(tmp_path / "appendonlydir" / "appendonly.aof.manifest")
-    run = lambda *a, answer="": subprocess.run([sys.executable, "-m", "pyredis.check_aof", *a],
-                                               capture_output=True, text=True, input=answer)
+    run = lambda *a, answer="": subprocess.run(
+        [sys.executable, "-m", "pyredis.persistence.check_aof", *a],
+        capture_output=True, text=True, input=answer)
     r = run(man)
     assert r.returncode == 1 and f"ok_up_to={good}," in r.stdout and "not valid" in r.stdout
     r = run("--fix", man)                       # no answer to the prompt: nothing is cut

@@ -439,8 +439,8 @@ def test_interop_both_ways_and_check_aof(tmp_path):
         kill9(ps)
         kill9(rs)
     man = str(pd / "appendonlydir" / "appendonly.aof.manifest")
-    r = subprocess.run([sys.executable, "-m", "pyredis.check_aof", man], capture_output=True,
-                       text=True)
+    r = subprocess.run([sys.executable, "-m", "pyredis.persistence.check_aof", man],
+                       capture_output=True, text=True)
     assert r.returncode == 0, r.stdout
     assert "Start to check BASE AOF (AOF format)." in r.stdout
     assert "All AOF files and manifest are valid" in r.stdout

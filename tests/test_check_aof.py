@@ -12,13 +12,13 @@ import sys
 
 import pytest
 
-from pyredis import check_aof
+from pyredis.persistence import check_aof
 from tests import support
 
 REDIS_TOOL = shutil.which("redis-check-aof")
 needs_redis = pytest.mark.skipif(REDIS_TOOL is None or support.redis_server_path() is None,
                                  reason="redis-check-aof / redis-server not installed")
-PY_TOOL = [sys.executable, "-m", "pyredis.check_aof"]
+PY_TOOL = [sys.executable, "-m", "pyredis.persistence.check_aof"]
 
 
 def enc(*args) -> bytes:
@@ -31,8 +31,8 @@ S = enc("set", "a", "1")
 
 
 def run_in_process(target, fix, answer):
-    """pyredis.check_aof.main in this process (the exhaustive tests run it hundreds of times):
-    (exit status, stdout bytes)."""
+    """pyredis.persistence.check_aof.main in this process (the exhaustive tests run it hundreds
+    of times): (exit status, stdout bytes)."""
     out = io.TextIOWrapper(io.BytesIO(), encoding="latin-1", newline="")
     old_out, old_in = sys.stdout, sys.stdin
     sys.stdout, sys.stdin = out, io.StringIO(answer.decode())

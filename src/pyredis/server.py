@@ -20,8 +20,9 @@ from pyredis.commands.table import CommandSpec
 from pyredis import errors
 from pyredis.errors import CommandError
 from pyredis.log import Logger
-from pyredis.aof import AppendOnlyFile
-from pyredis.persistence import Loading, LoadingAborted, Persistence, SaveError
+from pyredis.persistence.aof import AppendOnlyFile
+from pyredis.persistence.loading import Loading, LoadingAborted
+from pyredis.persistence.rdb import Persistence, SaveError
 
 DEFAULT_PIDFILE = "/var/run/redis.pid"
 METRIC_SAMPLES = 16              # samples averaged by instantaneous_* (as Redis)

@@ -1,11 +1,11 @@
 """Every command group; build_table() gives the whole command table."""
-from pyredis.commands import (aof, connection, debug, dump, hashes, keys, lists, persistence,
-                              pubsub, server, sets, sort, sorted_sets, strings, transactions)
+from pyredis.commands import (connection, debug, dump, hashes, keys, lists, persistence, pubsub,
+                              server, sets, sort, sorted_sets, strings, transactions)
 from pyredis.commands.table import CommandSpec
 
 GROUPS = (connection.group, strings.group, keys.group, dump.group, sort.group, lists.group,
           hashes.group, sets.group, sorted_sets.group, transactions.group, pubsub.group,
-          persistence.group, aof.group, debug.group, server.group)
+          persistence.group, debug.group, server.group)
 
 
 def build_table() -> list[CommandSpec]:

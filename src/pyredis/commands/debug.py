@@ -8,7 +8,7 @@ from fastresp.keyspace import Keyspace
 from pyredis.commands.table import Group
 from pyredis import errors
 from pyredis.errors import CommandError
-from pyredis.persistence import SaveError
+from pyredis.persistence.rdb import SaveError
 
 group = Group("server")
 

@@ -1,10 +1,11 @@
-"""The persistence group (Redis puts these in "server"): SAVE, BGSAVE, LASTSAVE."""
+"""The persistence group (Redis puts these in "server"): SAVE, BGSAVE, LASTSAVE and
+BGREWRITEAOF; the work is pyredis.persistence's (rdb.py, aof.py)."""
 from fastresp.reply import Status
 
 from pyredis import errors
 from pyredis.commands.table import Group
 from pyredis.errors import CommandError
-from pyredis.persistence import SaveError
+from pyredis.persistence.rdb import SaveError
 
 group = Group("server")
 
@@ -60,3 +61,20 @@ def bgsave(server, client, args):
                summary="Get the UNIX time stamp of the last successful save to disk")
 def lastsave(server, client, args):
     return server.persistence.lastsave
+
+
+# BGREWRITEAOF
+@group.command("BGREWRITEAOF", 1, "admin noscript no_async_loading",
+               summary="Asynchronously rewrite the append-only file")
+def bgrewriteaof(server, client, args):
+    aof = server.aof
+    if aof.rewrite_in_progress:
+        raise CommandError("ERR Background append only file rewriting already in progress")
+    persistence = getattr(server, "persistence", None)
+    if (persistence is not None and persistence.child_running) or client.in_multi:
+        aof.rewrite_scheduled = True
+        return Status("Background append only file rewriting scheduled")
+    if not aof.rewrite():
+        raise CommandError("ERR Can't execute an AOF background rewriting. Please check the "
+                           "server logs for more information.")
+    return Status("Background append only file rewriting started")

@@ -29,7 +29,7 @@ import os
 import re
 import sys
 
-from pyredis.aof import Manifest, ManifestError
+from pyredis.persistence.manifest import Manifest, ManifestError
 
 LONG_MAX = (1 << 63) - 1
 LONG_MIN = -(1 << 63)

@@ -1,5 +1,5 @@
 """The parent's side of a forked background child (BGSAVE, BGREWRITEAOF), shared by
-persistence.py and aof.py: its pid, the pipe on which it reports its progress and its
+rdb.py and aof.py: its pid, the pipe on which it reports its progress and its
 copy-on-write size, killing it and collecting its exit status.
 
 The pipe carries fixed-size records (REC: kind, keys processed, CoW bytes, the monotonic
@@ -16,18 +16,13 @@ import signal
 import struct
 import time
 
+from pyredis.persistence.files import unlink_quietly
+
 REC = struct.Struct("<qqqq")
 REC_CURRENT = 1                 # progress while saving
 REC_FINAL = 2                   # the child's last word: its CoW size at the end
 REPORT_INTERVAL = 1.0           # seconds between progress records (Redis: 1 s)
 COW_DUTY_CYCLE = 100            # measure the CoW size at most 1% of the time, as Redis does
-
-
-def unlink_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def private_dirty_bytes() -> int:

@@ -15,7 +15,8 @@ import time
 from fastresp import rdb
 from fastresp.keyspace import heap_in_use
 
-from pyredis.forkchild import ChildOwner, unlink_quietly
+from pyredis.persistence.children import ChildOwner
+from pyredis.persistence.files import fsync_dir, fsync_file, unlink_quietly
 
 BGSAVE_RETRY_DELAY = 5          # seconds before a save point retries after a failed BGSAVE
 MISCONF_RDB = (b"MISCONF Redis is configured to save RDB snapshots, but it's currently unable "
@@ -27,67 +28,6 @@ MISCONF_RDB = (b"MISCONF Redis is configured to save RDB snapshots, but it's cur
 
 class SaveError(Exception):
     """A foreground save failed; the reason has been logged."""
-
-
-def fsync_dir(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class LoadingAborted(Exception):
-    """SHUTDOWN came from a client served during the start-up load: stop loading, exit."""
-
-
-class Loading:
-    """A dataset loading at start-up (the RDB, or the AOF's files): INFO's loading fields, and
-    the clients served between chunks of the file, who get -LOADING for what they cannot run
-    yet (Redis's processEventsWhileBlocked). should_stop() says a SHUTDOWN was accepted."""
-
-    def __init__(self, core, should_stop):
-        self.core = core
-        self.should_stop = should_stop
-        self.active = False
-        self.start_time = 0
-        self.started = 0.0
-        self.total_bytes = 0
-        self.loaded_bytes = 0
-
-    def start(self, total_bytes: int) -> None:
-        self.active = True
-        self.start_time = int(time.time())
-        self.started = time.monotonic()
-        self.total_bytes = total_bytes
-        self.loaded_bytes = 0
-        self.core.set_loading(True)
-
-    def progress(self, loaded_bytes: int) -> None:
-        self.loaded_bytes = loaded_bytes
-        self.core.serve_while_loading()
-        if self.should_stop():
-            raise LoadingAborted()
-
-    def end(self) -> None:
-        self.active = False
-        self.core.set_loading(False)
-
-    def info_fields(self) -> list:
-        """The fields Redis adds at the end of INFO persistence while loading."""
-        if not self.active:
-            return []
-        perc = 100.0 * self.loaded_bytes / self.total_bytes if self.total_bytes else 0.0
-        elapsed = time.monotonic() - self.started
-        eta = 1
-        if self.loaded_bytes:
-            eta = int((self.total_bytes - self.loaded_bytes) * elapsed / self.loaded_bytes)
-        return [("loading_start_time", self.start_time),
-                ("loading_total_bytes", self.total_bytes),
-                ("loading_rdb_used_mem", 0),
-                ("loading_loaded_bytes", self.loaded_bytes),
-                ("loading_loaded_perc", f"{perc:.2f}"),
-                ("loading_eta_seconds", eta)]
 
 
 class Persistence(ChildOwner):
@@ -139,11 +79,7 @@ class Persistence(ChildOwner):
                      checksum=self.config["rdbchecksum"], aux=aux,
                      progress=self.child_progress(),
                      key_delay=self.config["rdb-key-save-delay"])
-            fd = os.open(tmpname, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            fsync_file(tmpname)
         except (OSError, rdb.RdbError) as exc:
             reason = os.strerror(exc.errno) if getattr(exc, "errno", None) else str(exc)
             if not os.path.exists(tmpname):
