@@ -17,11 +17,11 @@ group = Group("server")
 def save(server, client, args):
     rdb = server.persistence
     if rdb.child_running:
-        raise CommandError("ERR Background save already in progress")
+        raise CommandError(errors.BGSAVE_IN_PROGRESS)
     try:
         rdb.save()
     except SaveError:
-        raise CommandError("ERR") from None
+        raise CommandError(errors.SAVE_FAILED) from None
     return Status("OK")
 
 
@@ -37,13 +37,11 @@ def bgsave(server, client, args):
             raise CommandError(errors.SYNTAX)
     rdb = server.persistence
     if rdb.child_running:
-        raise CommandError("ERR Background save already in progress")
+        raise CommandError(errors.BGSAVE_IN_PROGRESS)
     if server.aof.child_pid > 0:
         # one child at a time: an AOF rewrite is running
         if not schedule:
-            raise CommandError("ERR Another child process is active (AOF?): can't BGSAVE right "
-                               "now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever "
-                               "possible.")
+            raise CommandError(errors.BGSAVE_CHILD_ACTIVE)
         rdb.bgsave_scheduled = True
         return Status("Background saving scheduled")
     if client.in_multi:
@@ -51,7 +49,7 @@ def bgsave(server, client, args):
         rdb.bgsave_scheduled = True
         return Status("Background saving scheduled")
     if not rdb.bgsave():
-        raise CommandError("ERR")
+        raise CommandError(errors.SAVE_FAILED)
     return Status("Background saving started")
 
 
@@ -69,12 +67,11 @@ def lastsave(server, client, args):
 def bgrewriteaof(server, client, args):
     aof = server.aof
     if aof.rewrite_in_progress:
-        raise CommandError("ERR Background append only file rewriting already in progress")
+        raise CommandError(errors.REWRITE_IN_PROGRESS)
     persistence = getattr(server, "persistence", None)
     if (persistence is not None and persistence.child_running) or client.in_multi:
         aof.rewrite_scheduled = True
         return Status("Background append only file rewriting scheduled")
     if not aof.rewrite():
-        raise CommandError("ERR Can't execute an AOF background rewriting. Please check the "
-                           "server logs for more information.")
+        raise CommandError(errors.REWRITE_FAILED)
     return Status("Background append only file rewriting started")

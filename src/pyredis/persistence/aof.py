@@ -22,6 +22,7 @@ import signal
 import time
 
 from fastresp import aofbase, rdb
+from fastresp.core import MISCONF_AOF_PREFIX
 from fastresp.keyspace import heap_in_use
 
 from pyredis.persistence.children import ChildOwner
@@ -608,7 +609,7 @@ class AppendOnlyFile(ChildOwner):
             "aof_rewrites": self.rewrites,
             "aof_rewrites_consecutive_failures": self.consecutive_failures,
             "aof_last_write_status":
-                "err" if (self.core.write_error or b"").startswith(b"MISCONF Errors writing")
+                "err" if (self.core.write_error or b"").startswith(MISCONF_AOF_PREFIX)
                 else "ok",
             "aof_last_cow_size": self.last_cow_size,
             "module_fork_in_progress": 0,

@@ -15,15 +15,12 @@ import time
 from fastresp import rdb
 from fastresp.keyspace import heap_in_use
 
+from pyredis import errors
 from pyredis.persistence.children import ChildOwner
 from pyredis.persistence.files import fsync_dir, fsync_file, unlink_quietly
 
 BGSAVE_RETRY_DELAY = 5          # seconds before a save point retries after a failed BGSAVE
-MISCONF_RDB = (b"MISCONF Redis is configured to save RDB snapshots, but it's currently unable "
-               b"to persist to disk. Commands that may modify the data set are disabled, because "
-               b"this instance is configured to report errors during writes if RDB snapshotting "
-               b"fails (stop-writes-on-bgsave-error option). Please check the Redis logs for "
-               b"details about the RDB error.")
+MISCONF_RDB = errors.MISCONF_RDB.encode()     # what writes answer while saves fail
 
 
 class SaveError(Exception):
