@@ -210,7 +210,6 @@ cdef class Core:
     cdef list to_close               # clients to close at the end of the iteration
     cdef bint running
     cdef public object cron          # Python callable run `hz` times a second
-    cdef public object on_close      # Python callable(client) when a connection ends
     cdef public object log           # Python callable(level, message)
     cdef long long next_cron_us
     cdef str _unix_addr              # unixsocket path, for the addresses of its clients

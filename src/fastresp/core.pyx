@@ -27,10 +27,10 @@ parts stay direct C calls):
   propagate.pxi   the stream of write operations a command makes (what the AOF records)
   aof.pxi         the append-only file: writing the stream with its fsync policy, replaying it
 
-Python enters at three places only: command handlers flagged as Python (admin and rare
-commands, through the same table), the cron callable run `hz` times a second, and connection
-close notifications. The Python server wires the parts together once at start-up
-(pyredis.server.Server: Keyspace, Core, PubSub, the command table, the callbacks).
+Python enters at two places only: command handlers flagged as Python (admin and rare
+commands, through the same table) and the cron callable run `hz` times a second (plus the log
+callable). The Python server wires the parts together once at start-up (Server._wire in
+pyredis.server: Keyspace, Core, PubSub, the command table, the callbacks).
 """
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF

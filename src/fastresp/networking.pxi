@@ -437,12 +437,6 @@ cdef int free_client(Core core, Client c) except -1:
     c.qlen = c.qcap = 0
     reply_release(&c.out)
     parse_free(&c.ps)
-    if core.on_close is not None:
-        try:
-            core.on_close(c)
-        except Exception as exc:
-            if core.log is not None:
-                core.log("warning", f"Error in connection close handler: {exc!r}")
     return 0
 
 

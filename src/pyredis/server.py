@@ -80,6 +80,8 @@ def apply_renames(specs: list[CommandSpec], renames) -> list[CommandSpec]:
 
 
 class Server:
+    """One server: its parts, wired together once here, and its life cycle."""
+
     def __init__(self, config, log: Logger | None = None):
         self.config = config
         self.log = log or Logger(config["loglevel"], config["logfile"])
@@ -89,17 +91,7 @@ class Server:
         self.start_time = time.time()
         self.executable = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
         self.multiplexing_api = BACKEND
-        self.keyspace = Keyspace(config["databases"])
-        self.core = Core(self.keyspace, self)
-        self.pubsub = PubSub(self.core)
-        self.specs = apply_renames(build_table(), config.rename_commands)
-        self.core.install_commands(self.specs)
-        self.command_specs: dict[str, CommandSpec] = {s.name: s for s in self.specs}
-        self.core.cron = self.cron
-        self.core.log = self.log
         self.metrics = Metrics()
-        self.memory_startup = heap_in_use()
-        self.memory_peak = self.memory_startup
         self.listeners: list[socket.socket] = []
         self.unix_path = ""
         self.pidfile = ""
@@ -108,14 +100,32 @@ class Server:
         self.last_second = 0.0
         self.last_metric = 0.0
         self.shutdown_logged = False
+        self._wire()
+
+    def _wire(self) -> None:
+        """The one place the parts are put together, in dependency order: the keyspace (which
+        installs the value types it holds), the core that serves it (its keyspace hooks
+        report to it), pub/sub (keyspace notifications, subscriptions of closing clients), the
+        command table, the callbacks the core makes into Python, persistence, and last the
+        settings' apply steps (run now with the configured values, then on every CONFIG SET)."""
+        config = self.config
+        self.keyspace = Keyspace(config["databases"])
+        self.core = Core(self.keyspace, self)
+        self.pubsub = PubSub(self.core)
+        self.specs = apply_renames(build_table(), config.rename_commands)
+        self.core.install_commands(self.specs)
+        self.command_specs: dict[str, CommandSpec] = {s.name: s for s in self.specs}
+        self.core.cron = self.cron
+        self.core.log = self.log
+        self.memory_startup = heap_in_use()
+        self.memory_peak = self.memory_startup
         self.loading = Loading(self.core, lambda: self.shutdown_logged)
         self.persistence = Persistence(self)
         self.aof = AppendOnlyFile(self)
-        # at start-up a maxclients the open-files limit cannot carry is lowered, as in Redis
+        # a maxclients the open-files limit cannot carry is lowered first, as in Redis
         fitted = self.fit_maxclients(config["maxclients"])
         if fitted != config["maxclients"]:
             config.set([("maxclients", str(fitted))])
-        # the settings' apply steps: now with the configured values, then on every CONFIG SET
         config.attach(self)
 
     def fit_maxclients(self, wanted: int) -> int:
