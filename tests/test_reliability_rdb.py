@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests import support
-from tests.test_rdb_snapshots import bgsave_done, start
+from tests.persistence.test_rdb_snapshots import bgsave_done, start
 
 REPORTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "reports")
 FIGURES = {}

@@ -13,7 +13,7 @@ import redis
 
 from fastresp import rdb
 from tests import support
-from tests.unit.test_rdb_files import populate
+from tests.persistence.test_rdb_files import populate
 
 pytestmark = pytest.mark.skipif(support.redis_server_path() is None,
                                 reason="redis-server is not installed")

@@ -1,8 +1,8 @@
 """Unit tests of pyredis.config and the command line of pyredis.cli (no server process).
 
 Every expected error text below was checked against Debian's redis-server 7.0.15 (config files,
---options and CONFIG SET on a live instance); tests/unit/test_config_vs_redis.py re-checks many of
-them automatically when redis-server is installed.
+--options and CONFIG SET on a live instance); tests/config/test_config_vs_redis.py re-checks many
+of them automatically when redis-server is installed.
 """
 
 import os
