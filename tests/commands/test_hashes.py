@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
 from tests import support
-from tests.typemachine import DifferentialMachine, pairs, parse_reply, run_machine, unordered
+from tests.commands.typemachine import (DifferentialMachine, pairs, parse_reply, run_machine,
+                                        unordered)
 
 INT_EDGES = [
     "0", "1", "-1", "+1", "01", "-0", " 1", "1 ", "", "abc", "1.5", "2147483647",

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from tests import support
-from tests.typemachine import DifferentialMachine, parse_reply, run_machine
+from tests.commands.typemachine import DifferentialMachine, parse_reply, run_machine
 
 INT_EDGES = ["0", "1", "-1", "2", "-2", "3", "-3", "100", "-100", "9223372036854775807",
              "-9223372036854775808", "9223372036854775806", "-9223372036854775807"]

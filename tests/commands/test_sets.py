@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
 from tests import support
-from tests.typemachine import DifferentialMachine, parse_reply, run_machine, unordered
+from tests.commands.typemachine import DifferentialMachine, parse_reply, run_machine, unordered
 
 INT_EDGES = ["0", "1", "-1", "32767", "32768", "-32768", "-32769", "2147483647", "2147483648",
              "-2147483648", "-2147483649", "9223372036854775807", "-9223372036854775808"]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from tests import support
-from tests.typemachine import DifferentialMachine, parse_reply, run_machine, unordered
+from tests.commands.typemachine import DifferentialMachine, parse_reply, run_machine, unordered
 
 INT_EDGES = ["0", "1", "-1", "2", "-2", "+1", "01", "-0", " 1", "1 ", "", "abc", "1.5",
              "2147483647", "2147483648", "9223372036854775807", "9223372036854775808",

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
 from tests import support
-from tests.typemachine import DifferentialMachine, parse_reply, run_machine
+from tests.commands.typemachine import DifferentialMachine, parse_reply, run_machine
 
 LONG = "L" * 65                       # longer than zset-max-listpack-value
 INT_EDGES = ["0", "1", "-1", "2", "-2", "3", "100", "9223372036854775807",

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from tests import support
-from tests.typemachine import pairs, parse_reply, unordered
+from tests.commands.typemachine import pairs, parse_reply, unordered
 
 TYPES = ["string", "list", "hash", "set", "zset"]
 

@@ -1,6 +1,6 @@
 """Keyspace notifications of the string and generic key commands against redis-server 7.0.
 
-Every script runs on both servers (tests.notify_helper): the exact sequence of (channel,
+Every script runs on both servers (helper.py): the exact sequence of (channel,
 message) pairs a `PSUBSCRIBE __key*__:*` subscriber receives must be identical, as must the
 replies, for several notify-keyspace-events settings (each class alone catches an event sent
 under the wrong class) and with the commands sent in RESP2 and RESP3. Covered: the command's
@@ -11,7 +11,7 @@ its own events, active expiry, no-ops and errors (no event), several keys, other
 """
 import pytest
 
-from tests.notify_helper import EventListener, assert_same_events, collect_events
+from tests.commands.notifications.helper import EventListener, assert_same_events, collect_events
 from tests.support import assert_no_python
 
 FAR = 4102444800123            # 2100-01-01T00:00:00.123Z in unix ms

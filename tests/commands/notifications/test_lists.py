@@ -1,7 +1,7 @@
 """Keyspace notifications and WATCH signals of the list commands, against redis-server 7.0.
 
 Every script runs on pyredis and on redis-server with the same notify-keyspace-events flags; the
-exact (channel, message) sequences and the raw replies must be identical (tests.notify_helper).
+exact (channel, message) sequences and the raw replies must be identical (helper.py).
 WATCH: a watched key touched by another connection makes EXEC fail, on both servers alike, for
 every list write; writes that change nothing leave the transaction alone.
 """
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.notify_helper import EventListener, assert_same_events
+from tests.commands.notifications.helper import EventListener, assert_same_events
 
 PUSH_POP = [
     ("RPUSH", "a", "1", "2", "3"), ("LPUSH", "a", "0"), ("LPUSHX", "b", "1"),

@@ -1,7 +1,7 @@
 """Keyspace notifications and WATCH signals of the sorted-set commands, against redis-server 7.0.
 
 Each script runs on both servers with notify-keyspace-events set; the exact sequence of
-(channel, message) pairs and the raw replies must be identical (tests.notify_helper). Scripts
+(channel, message) pairs and the raw replies must be identical (helper.py). Scripts
 cover every write: changes, no-ops (no event), errors (no event), keys emptied (`del` after the
 command's own event), both encodings, and the STORE commands' destination rules. WATCH is
 checked the same way: a transaction watching a key fails exactly when redis-server's does.
@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.notify_helper import assert_same_events, EventListener
+from tests.commands.notifications.helper import assert_same_events, EventListener
 from tests.support import encode
 
 LONG = "L" * 70    # a member that makes a skip list

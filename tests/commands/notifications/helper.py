@@ -2,7 +2,7 @@
 
 Usage (the common case: the same script on pyredis and on redis-server 7.0, same events)::
 
-    from tests.notify_helper import assert_same_events, collect_events
+    from tests.commands.notifications.helper import assert_same_events, collect_events
 
     def test_lpush_events(server, ref):
         assert_same_events(server, ref, [("LPUSH", "l", "a", "b"), ("LPOP", "l")],

@@ -2,7 +2,7 @@
 redis-server 7.0.
 
 - Event sequences: the same script runs on pyredis and on redis-server with a RESP2 subscriber
-  to `__key*__:*` (tests.notify_helper); the ordered (channel, message) pairs and the raw
+  to `__key*__:*` (helper.py); the ordered (channel, message) pairs and the raw
   replies must be identical. The command connection speaks RESP2 and RESP3.
 - Order against the reply: a RESP3 client subscribed to its own notifications sees each event
   before or after the command's reply exactly where Redis puts it; the raw byte streams are
@@ -14,7 +14,7 @@ redis-server 7.0.
 import pytest
 
 from tests import support
-from tests.notify_helper import assert_same_events
+from tests.commands.notifications.helper import assert_same_events
 
 PROTOS = pytest.mark.parametrize("proto", [2, 3], ids=["resp2", "resp3"])
 
