@@ -1,4 +1,4 @@
-"""The reliability plan's AOF scenarios R5 and R6 (../shared/RELIABILITY.md):
+"""The reliability plan's AOF scenarios R5 and R6 (README.md in this folder):
 
 - R5 corruption: a multi-part AOF set (an AOF-format base and two incr files, 24 client commands
   including a MULTI/EXEC) gets 200 random structural edits (byte flips, deleted or duplicated
@@ -31,7 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests import support
-from tests.test_reliability_aof import HAVE_REDIS, dataset, record_ends, report, start, writer
+from tests.reliability.test_aof_kill_and_torn_tail import (HAVE_REDIS, dataset, record_ends, report,
+                                                          start, writer)
 
 AOFDIR = "appendonlydir"
 MANIFEST = "appendonly.aof.manifest"

@@ -1,4 +1,4 @@
-"""The reliability plan's R3, fsync ordering (../shared/RELIABILITY.md): the server runs under
+"""The reliability plan's R3, fsync ordering (README.md in this folder): the server runs under
 strace and the system calls it makes are checked against Redis's durability promises.
 
 - `appendfsync always`: every reply that acknowledges a write (`+OK` of a SET) is written to
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from tests import support
-from tests.test_reliability_aof import report
+from tests.reliability.test_aof_kill_and_torn_tail import report
 
 SET_RECORD = b"*3\r\n$3\r\nSET\r\n"
 TRACED = "write,writev,fsync,fdatasync,rename,renameat,renameat2,openat,open,accept4,accept,close"

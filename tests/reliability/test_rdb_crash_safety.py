@@ -1,7 +1,7 @@
-"""R7 (../shared/RELIABILITY.md): RDB crash safety. kill -9 during BGSAVE leaves the old or the new
-dump, whole; a flipped CRC refuses start-up; a failed child gives MISCONF until the next good
-save; BGSAVE of many keys: peak parent + child RSS next to redis-server's. Figures go to
-reports/r7_rdb.json."""
+"""R7 (the reliability plan, README.md in this folder): RDB crash safety. kill -9 during BGSAVE
+leaves the old or the new dump, whole; a flipped CRC refuses start-up; a failed child gives
+MISCONF until the next good save; BGSAVE of many keys: peak parent + child RSS next to
+redis-server's. Figures go to reports/r7_rdb.json."""
 import json
 import os
 import random
@@ -13,7 +13,8 @@ import pytest
 from tests import support
 from tests.persistence.test_rdb_snapshots import bgsave_done, start
 
-REPORTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "reports")
+# <repo>/reports: this file is <repo>/tests/reliability/<name>.py
+REPORTS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "reports"))
 FIGURES = {}
 MISCONF = (b"-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
            b"persist to disk. Commands that may modify the data set are disabled, because this "

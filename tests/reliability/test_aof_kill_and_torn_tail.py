@@ -1,4 +1,4 @@
-"""The reliability plan's AOF scenarios (../shared/RELIABILITY.md):
+"""The reliability plan's AOF scenarios R2 and R4 (README.md in this folder):
 
 - R2 kill -9 under load: 4 writers RPUSH increasing integers to their own lists; the server is
   killed with SIGKILL at a random moment and restarted on the same directory; every list must be
@@ -31,7 +31,8 @@ import redis
 
 from tests import support
 
-REPORTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "reports")
+# <repo>/reports: this file is <repo>/tests/reliability/<name>.py
+REPORTS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "reports"))
 HAVE_REDIS = support.redis_server_path() is not None
 INCR = os.path.join("appendonlydir", "appendonly.aof.1.incr.aof")
 UNEXPECTED_EOF = ("Unexpected end of file reading the append only file appendonly.aof.1.incr.aof."

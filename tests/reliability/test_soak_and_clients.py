@@ -1,8 +1,9 @@
-"""The reliability plan's scenarios that the server core can already face (see
-/work/shared/RELIABILITY.md): R1 soak, R10 idle and slow clients, R13 many connections, R15
-security probes. Each writes its figures to reports/<id>.json. Scales are reduced where the
-plan's full size would not fit the suite's time budget; the figures say what ran.
-(R2-R7 need persistence, R8/R9/R11 live in tests/protocol, R12's subscriber and R14 come later.)
+"""The reliability plan's scenarios that the server core can already face (see README.md in
+this folder): R1 soak, R10 idle and slow clients, R13 many connections, R15 security probes.
+Each writes its figures to reports/<id>.json. Scales are reduced where the plan's full size
+would not fit the suite's time budget; the figures say what ran.
+(R2-R7 are in the other files of this folder, R8/R9/R11 in tests/protocol; README.md says where
+each scenario is tested.)
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ import redis
 
 from tests import support
 
-REPORTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "reports")
+# <repo>/reports: this file is <repo>/tests/reliability/<name>.py
+REPORTS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "reports"))
 
 
 def report(name: str, figures: dict) -> None:
