@@ -18,7 +18,7 @@ from tests.support import RawClient, encode
 # and directory.
 PER_PROCESS = {"port", "dir", "logfile"}
 
-# INFO fields /work/shared/ECOSYSTEM.md lists as read by tools.
+# INFO fields that clients, monitoring tools and libraries around Redis read.
 TOOL_FIELDS = """redis_version redis_mode os arch_bits process_id run_id tcp_port
 uptime_in_seconds connected_clients blocked_clients maxclients used_memory used_memory_rss
 used_memory_peak maxmemory maxmemory_policy mem_fragmentation_ratio loading

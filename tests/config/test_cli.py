@@ -390,7 +390,8 @@ def test_unixsocket_next_to_tcp(tmp):
 
 
 def test_pytest_redis_arguments(tmp):
-    """The exact command line pytest-redis builds (ECOSYSTEM.md), --save in one argument."""
+    """The exact command line pytest-redis builds (after probing `--version` for a dotted number),
+    --save in one argument."""
     port = support.free_port()
     sock = os.path.join(tmp, f"redis.{port}.sock")
     pidfile = os.path.join(tmp, f"redis-server.{port}.pid")

@@ -1,4 +1,5 @@
-r"""R8: the protocol table of /work/shared/RELIABILITY.md, byte for byte against redis-server.
+r"""R8 (tests/reliability/README.md): the protocol table (TABLE below: Redis 7.0's protocol limits
+and exact errors), byte for byte against redis-server.
 
 Every row is sent to pyredis and to redis-server 7.0 with several chunkings (all at once, byte
 by byte -- 4 KB pieces for the 70 KB rows --, and three random splits), each on its own
@@ -83,7 +84,7 @@ TABLE = [
     ("arity-mbulk", encode("GET"), b"-ERR wrong number of arguments for 'get' command\r\n", False),
     ("incr-not-integer", encode("SET", "{k}", "a") + encode("INCR", "{k}"),
      b"+OK\r\n-ERR value is not an integer or out of range\r\n", False),
-    # A NUL byte: RELIABILITY.md expects a prompt protocol error, but redis-server 7.0.15 finds
+    # A NUL byte: the plan's table asked for a prompt protocol error, but redis-server 7.0.15 finds
     # line ends with strchr(), which stops at the NUL, so it waits for more input (and fails
     # only once more than 64 KB are pending, see the rows below). pyredis follows redis-server.
     ("nul", b"\x00" + JUNK, b"", False),
