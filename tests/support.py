@@ -15,7 +15,6 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def free_port() -> int:

@@ -19,7 +19,7 @@ The command line (``pyredis-server [config-file] [--name value ...] [-]``) that 
 text is parsed in :mod:`pyredis.cli`, the entry point.
 
 Messages, value formats and quirks were checked one by one against Debian's redis-server 7.0.15
-(see tests/unit/test_config_vs_redis.py, which re-checks many of them when redis-server is on PATH).
+(see tests/config/test_config_vs_redis.py, which re-checks many of them when redis-server is on PATH).
 
 Text handling: config files are read as bytes and decoded as UTF-8 with ``surrogateescape``, so
 values that are not valid UTF-8 (for instance produced by a ``"\\xff"`` escape) survive as lone

@@ -149,7 +149,7 @@ class ChildOwner:
         """INFO persistence's current_* fields for this owner's running child."""
         total = self.child_keys_total
         done = self.child_keys_done
-        perc = done * 100.0 / total if total else 0.0
+        perc = done / total * 100 if total else 0.0      # in this order, as Redis computes it
         age = (max(int(time.monotonic() - self.child_cow_updated), 0)
                if self.child_cow_updated else 0)
         return [("current_cow_peak", self.child_cow_peak),
