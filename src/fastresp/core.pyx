@@ -42,24 +42,24 @@ from libc.stdlib cimport malloc, calloc, realloc, free
 from libc.string cimport memcpy, memmove, memchr, strlen
 from libc.stdint cimport uint64_t
 
-from fastresp.includes.libc_extra cimport (FR_LIKELY, FR_UNLIKELY, pb_create, pb_close, pb_add,
+from fastresp.includes.libc_extra cimport (FR_UNLIKELY, pb_create, pb_close, pb_add,
                                            pb_mod, pb_del, pb_wait, PB_READ, PB_WRITE, PB_ERROR,
                                            PB_MAX_BATCH, PB_BACKEND_NAME, errno, EAGAIN,
                                            EWOULDBLOCK, EINTR, EMFILE, ENFILE, ECONNABORTED,
                                            snprintf, toupper, sockaddr, sockaddr_storage,
                                            sockaddr_in, sockaddr_in6, socklen_t, ssize_t, AF_INET,
                                            AF_INET6, AF_UNIX, SOL_SOCKET, SO_KEEPALIVE,
-                                           SOCK_NONBLOCK, SOCK_CLOEXEC, accept4, getpeername,
+                                           SOCK_NONBLOCK, SOCK_CLOEXEC, accept4,
                                            getsockname, setsockopt, IPPROTO_TCP, TCP_NODELAY,
                                            TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, ntohs,
                                            inet_ntop, read, write, close, fdatasync, open,
                                            O_RDONLY, O_CLOEXEC)
 from fastresp.reply cimport (ReplyBuf, ReplyReader, reader_init, reply_decode, reply_value,
-                             reply_raw, reply_int, reply_bulk, reply_simple, reply_null_array,
+                             reply_raw, reply_bulk, reply_simple, reply_null_array,
                              reply_array, reply_error_text, reply_release, reply_grow)
 from fastresp.parser cimport (ParseState, ParseLimits, parse_init, parse_free, parse_command,
                               parse_next_command, parse_rebase, parse_bulk_remaining,
-                              PARSE_OK, PARSE_NEED_MORE, PARSE_ERROR)
+                              PARSE_NEED_MORE, PARSE_ERROR)
 from fastresp.keyspace cimport (Keyspace, KsState, Db, Entry, key_hash, db_find, lookup,
                                 entry_type, key_is_expired, LOOKUP_NOTOUCH, LOOKUP_NOSTATS,
                                 LOOKUP_NONOTIFY)

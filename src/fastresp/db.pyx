@@ -270,7 +270,7 @@ cdef int cmd_scan(Client c) except -1:
     cdef long long count = 10
     cdef const char* pat = NULL
     cdef size_t plen = 0
-    cdef int typ = -1, j = 2
+    cdef int j = 2
     cdef const char* tname = NULL
     cdef size_t tlen = 0
     cdef Collected col

@@ -37,8 +37,8 @@ def unknown_subcommand(subcommand, container):
 
 def subcommand_syntax(args):
     """Redis's addReplySubcommandSyntaxError, for a command given as a list of bytes."""
-    return TEXTS["SUBCOMMAND_SYNTAX_FMT"] % (128, args[1][:128].decode(errors="replace"),
-                                            args[0].decode(errors="replace").upper())
+    return TEXTS["SUBCOMMAND_SYNTAX_FMT"] % (
+        128, args[1][:128].decode(errors="replace"), args[0].decode(errors="replace").upper())
 
 
 def wrong_arity(fullname):

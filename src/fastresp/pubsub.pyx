@@ -31,7 +31,7 @@ from fastresp.core cimport (Core, Client, native, CLIENT_CLOSED, CLIENT_PUBSUB,
                             CLIENT_CLOSE_ASAP, CLIENT_IN_CALL, CLIENT_IN_EXEC, CLIENT_MULTI,
                             CLIENT_DENY_BLOCKING, keep_pushed, queue_write, close_later,
                             hook_failed)
-from fastresp.keyspace cimport (Db, Keyspace, NOTIFY_KEYSPACE, NOTIFY_KEYEVENT)
+from fastresp.keyspace cimport Db, NOTIFY_KEYSPACE, NOTIFY_KEYEVENT
 from fastresp.reply cimport (ReplyBuf, reply_push, reply_array, reply_bulk, reply_int,
                              reply_null, reply_raw, reply_release)
 from fastresp.util cimport glob_match

@@ -35,7 +35,7 @@ from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes
 from libc.stdlib cimport malloc, realloc, free, strtod
 from libc.stdio cimport snprintf
 from libc.string cimport memcpy, memcmp, memset
-from libc.stdint cimport uint64_t, uint32_t, uint16_t, uint8_t, int64_t, int32_t, int16_t, int8_t
+from libc.stdint cimport uint64_t, uint32_t, uint16_t, int64_t, int32_t, int16_t, int8_t
 from libc.math cimport isnan
 from libc.errno cimport errno, EINTR
 from posix.unistd cimport write, usleep
@@ -44,19 +44,19 @@ from cpython.ref cimport PyObject
 from fastresp.core cimport propagating, Client, native, propagate_key_op, propagate_edited
 from fastresp.cmdutil cimport syntax_error, arg_ll, key_changed, key_event
 from fastresp.keyspace cimport (Entry, Db, Str, KsState, Keyspace, Dict, T_STRING, T_LIST,
-                                T_SET, T_ZSET, T_HASH, ENC_INT, ENC_EMBSTR, ENC_RAW,
-                                ENC_INTSET, ENC_LISTPACK, ENC_HT, ENC_SKIPLIST,
+                                T_SET, T_ZSET, T_HASH, ENC_INT, ENC_EMBSTR, ENC_INTSET,
+                                ENC_LISTPACK,
                                 LOOKUP_NONE, LOOKUP_WRITE, LOOKUP_NOTOUCH, lookup, db_find,
                                 entry_type, entry_encoding, entry_key, entry_keylen, str_bytes,
                                 entry_new_string, free_value, key_hash, db_insert, db_add,
-                                db_delete, get_expire, set_expire, dict_size, notify_event,
-                                NOTIFY_GENERIC, META_LRU_SHIFT, LRU_CLOCK_MAX, entry_lru,
-                                db_flush, idle_ms, lfu_decr_and_return)
+                                db_delete, get_expire, set_expire, dict_size, NOTIFY_GENERIC,
+                                META_LRU_SHIFT, LRU_CLOCK_MAX, db_flush, idle_ms,
+                                lfu_decr_and_return)
 from fastresp.t_list cimport list_new_entry, list_push, list_length, list_foreach
 from fastresp.t_hash cimport hash_new_entry, hash_set, hash_length, hash_foreach
 from fastresp.t_set cimport (set_new_entry, set_add, set_add_ll, set_length, set_foreach,
                              IntSet)
-from fastresp.t_zset cimport zset_new_entry, zset_add, zset_length, zset_foreach, zset_score
+from fastresp.t_zset cimport zset_new_entry, zset_add, zset_length, zset_foreach
 from fastresp.reply cimport reply_null, reply_bulk, reply_ok
 from fastresp.includes.libc_extra cimport REDIS_VERSION
 from fastresp.util cimport string2ll, ll2string, d2string, arg_is, mstime, LONG_STR_SIZE
