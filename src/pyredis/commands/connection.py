@@ -14,8 +14,8 @@ from pyredis.errors import CommandError
 group = Group("connection", handlers=HANDLERS)
 
 group.native("PING [message]", -1, "fast", roles="subscribed_context refused_on_write_error",
-             tips="request_policy:all_shards "
-             "response_policy:all_succeeded", summary="Returns the server's liveliness response.")
+             tips="request_policy:all_shards response_policy:all_succeeded",
+             summary="Returns the server's liveliness response.")
 group.native("ECHO message", 2, "loading stale fast",
              summary="Returns the given string.")
 group.native("SELECT index", 2, "loading stale fast",
