@@ -113,6 +113,14 @@ def status_set(items) -> SetReply:
     return SetReply(Status(item) for item in items)
 
 
+def _bits(names, bit_of: dict) -> int:
+    """The union of the bits of the given names (COMMAND_FLAGS, COMMAND_ROLES)."""
+    bits = 0
+    for name in names:
+        bits |= bit_of[name]
+    return bits
+
+
 @dataclass
 class CommandSpec:
     name: str                      # lower case; a subcommand's own name ("get" of CONFIG GET)
@@ -150,17 +158,11 @@ class CommandSpec:
 
     @property
     def flag_bits(self) -> int:
-        bits = 0
-        for flag in self.flags:
-            bits |= COMMAND_FLAGS[flag]
-        return bits
+        return _bits(self.flags, COMMAND_FLAGS)
 
     @property
     def role_bits(self) -> int:
-        bits = 0
-        for role in self.roles:
-            bits |= COMMAND_ROLES[role]
-        return bits
+        return _bits(self.roles, COMMAND_ROLES)
 
     @property
     def categories(self) -> list[str]:
