@@ -48,16 +48,11 @@ def build_caller():
 
 
 def assemble_core():
-    """A keyspace, core, pub/sub and command table, wired as pyredis.server.Server wires them."""
-    from fastresp.core import Core
-    from fastresp.keyspace import Keyspace
-    from fastresp.pubsub import PubSub
-    from pyredis.commands import build_table
-    keyspace = Keyspace(16)
-    core = Core(keyspace, None)
-    PubSub(core)
-    core.install_commands(build_table())
-    return core
+    """The core of a server assembled in this process exactly as pyredis-server assembles it
+    (Server._wire), with the default configuration; nothing listens."""
+    from pyredis.config import Config
+    from pyredis.server import Server
+    return Server(Config()).core
 
 
 def ns_per_call(fn, calls: int, rounds: int) -> float:

@@ -260,7 +260,7 @@ cdef class Core:
 cdef int queue_write(Core core, Client c) except -1
 cdef int close_later(Core core, Client c) except -1
 cdef int move_push_frame(Core core, Client c, size_t start) except -1
-cdef void hook_failed(Core core, str what) noexcept      # propagate.pxi, for keyspace hooks
+cdef void hook_failed(Core core, str what) noexcept      # dispatch.pxi, for keyspace hooks
 
 
 cdef inline int keep_pushed(Core core, Client c, size_t start) except -1:

@@ -54,7 +54,7 @@ from fastresp.includes.libc_extra cimport (FR_UNLIKELY, pb_create, pb_close, pb_
                                            TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, ntohs,
                                            inet_ntop, read, write, close, fdatasync, open,
                                            O_RDONLY, O_CLOEXEC)
-from fastresp.reply cimport (ReplyBuf, ReplyReader, reader_init, reply_decode, reply_value,
+from fastresp.reply cimport (ReplyBuf, reply_decode_all, reply_value,
                              reply_raw, reply_bulk, reply_simple, reply_null_array,
                              reply_array, reply_error_text, reply_release, reply_grow)
 from fastresp.parser cimport (ParseState, ParseLimits, parse_init, parse_free, parse_command,

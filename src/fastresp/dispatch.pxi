@@ -175,6 +175,14 @@ cdef int internal_error(Core core, Client c, object exc) except -1:
     return c.error(text, len(text))
 
 
+cdef void hook_failed(Core core, str what) noexcept:
+    """In the `except` clause of a keyspace hook (C calls it, so it cannot raise): log what
+    failed, with the exception, at warning level. The caller then fails safe."""
+    import traceback
+    if core.log is not None:
+        core.log("warning", f"{what} failed: " + traceback.format_exc().rstrip())
+
+
 # =============================================================================================
 # Rejections
 # =============================================================================================
@@ -335,12 +343,9 @@ cdef int call_args(Client c, tuple args) except -1:
 cdef object take_reply(Client c):
     """The reply in c's buffer as Python values, and the buffer emptied. A command that
     replies more than once (UNSUBSCRIBE of several channels) gives a list of its replies."""
-    cdef ReplyReader rd
-    cdef list replies = []
-    reader_init(&rd, c.out.data, c.out.len)
+    cdef list replies
     try:
-        while rd.p < rd.end:
-            replies.append(reply_decode(&rd))
+        replies = reply_decode_all(c.out.data, c.out.len)
     finally:
         reply_release(&c.out)
     if len(replies) == 1:

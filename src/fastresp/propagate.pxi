@@ -128,11 +128,3 @@ cdef int wrap_in_multi(Core core) except -1:
     core.aof_buf.len += mn
     reply_raw(&core.aof_buf, b"*1\r\n$4\r\nEXEC\r\n", 14)
     return 0
-
-
-cdef void hook_failed(Core core, str what) noexcept:
-    """In the `except` clause of a keyspace hook (C calls it, so it cannot raise): log what
-    failed, with the exception, at warning level. The caller then fails safe."""
-    import traceback
-    if core.log is not None:
-        core.log("warning", f"{what} failed: " + traceback.format_exc().rstrip())

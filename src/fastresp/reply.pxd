@@ -217,3 +217,4 @@ cdef inline void reader_init(ReplyReader* rd, const char* p, size_t n) noexcept:
 
 cdef int reply_read(ReplyReader* rd, ReplyItem* it) except -1
 cdef object reply_decode(ReplyReader* rd)
+cdef list reply_decode_all(const char* p, size_t n)    # every reply in p[0:n]

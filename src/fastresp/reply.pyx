@@ -340,11 +340,16 @@ def encode(value, int proto=2):
         reply_release(&r)
 
 
-def decode(bytes data):
-    """Every reply in data (RESP bytes), as Python values (see reply_decode)."""
+cdef list reply_decode_all(const char* p, size_t n):
+    """Every reply in p[0:n], as Python values (see reply_decode)."""
     cdef ReplyReader rd
     cdef list out = []
-    reader_init(&rd, PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
+    reader_init(&rd, p, n)
     while rd.p < rd.end:
         out.append(reply_decode(&rd))
     return out
+
+
+def decode(bytes data):
+    """Every reply in data (RESP bytes), as Python values (see reply_decode)."""
+    return reply_decode_all(PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
